@@ -1,0 +1,137 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError } from '../../protocol/errors.js';
+import { logger } from '../../log.js';
+import type { CloudCore } from '../core.js';
+import { Router, type Request, type Response } from './router.js';
+import { addIotRoutes } from './iotRoutes.js';
+import { addSignerRoutes } from './signerRoutes.js';
+import { addS3Routes } from './s3Routes.js';
+
+/**
+ * The REST endpoint: IoT and Signer (rest-json) and S3 (path style) on one port. A request
+ * signed for service `s3` goes to the S3 routes; anything else tries IoT/Signer first.
+ */
+export interface ApiServer {
+  server: http.Server;
+  endpointUrl: string;
+  close(): Promise<void>;
+}
+
+export type ExtraRoutes = (r: Router) => void;
+
+function serviceOf(req: http.IncomingMessage, query: URLSearchParams): string | undefined {
+  const auth = req.headers.authorization ?? '';
+  const m = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth);
+  if (m) return m[1];
+  const cred = query.get('X-Amz-Credential');
+  return cred?.split('/')[3];
+}
+
+function s3ErrorXml(code: string, message: string, resource: string): Buffer {
+  const esc = (s: string) => s.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${esc(code)}</Code><Message>${esc(message)}</Message>` +
+    `<Resource>${esc(resource)}</Resource><RequestId>ota-sim</RequestId></Error>`);
+}
+
+export async function startApiServer(core: CloudCore, opts: { host: string; port: number;
+  extra?: ExtraRoutes; s3Extra?: ExtraRoutes }): Promise<ApiServer> {
+  const api = new Router();
+  addIotRoutes(api, core);
+  addSignerRoutes(api, core);
+  opts.extra?.(api);
+  const s3 = new Router();
+  opts.s3Extra?.(s3);
+  addS3Routes(s3, core);
+  const log = logger().child({ component: 'api' });
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void handle(req, res, Buffer.concat(chunks));
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = req.method ?? 'GET';
+    const service = serviceOf(req, url.searchParams);
+    const isS3Signed = service === 's3';
+    let match = isS3Signed ? undefined : api.match(method, url.pathname);
+    let viaS3 = false;
+    if (!match) {
+      match = s3.match(method, url.pathname);
+      viaS3 = !!match;
+    }
+    const request: Request = {
+      method, path: url.pathname, params: match?.params ?? {}, query: url.searchParams,
+      headers: req.headers, body,
+      json() {
+        if (body.length === 0) return {};
+        try {
+          const v: unknown = JSON.parse(body.toString('utf8'));
+          if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+            throw new ApiError('InvalidRequestException', 'the request body must be a JSON object');
+          }
+          return v as Record<string, unknown>;
+        } catch (e) {
+          if (e instanceof ApiError) throw e;
+          throw new ApiError('InvalidRequestException',
+            `the request body is not valid JSON: ${(e as Error).message}`);
+        }
+      },
+    };
+    let out: Response;
+    let operation = match?.operation ?? 'Unknown';
+    try {
+      if (!match) {
+        throw new ApiError('ResourceNotFoundException', `No operation at ${method} ${url.pathname}`);
+      }
+      out = await match.handler(request);
+    } catch (e) {
+      if (!(e instanceof ApiError)) {
+        log.error({ err: e, operation }, 'internal error');
+      }
+      const err = e instanceof ApiError ? e
+        : new ApiError('InternalFailureException', `internal error: ${(e as Error).message}`);
+      operation = operation || 'Unknown';
+      if (viaS3 || isS3Signed) {
+        const code = err.type === 'InvalidRequestException' ? 'InvalidRequest' : err.type;
+        out = { status: err.status, raw: method === 'HEAD' ? Buffer.alloc(0)
+          : s3ErrorXml(code, err.message, url.pathname), headers: { 'Content-Type': 'application/xml' } };
+      } else {
+        out = { status: err.status, body: err.toBody(), headers: { 'x-amzn-ErrorType': err.type } };
+      }
+    }
+    const status = out.status ?? 200;
+    core.metrics.httpRequests.inc({ operation, status: String(status) });
+    const headers: Record<string, string> = { 'x-amzn-RequestId': 'ota-sim', ...out.headers };
+    let payload: Buffer;
+    if (out.raw) payload = out.raw;
+    else {
+      payload = Buffer.from(JSON.stringify(out.body ?? {}));
+      headers['Content-Type'] ??= 'application/json';
+    }
+    if (!headers['Content-Length']) headers['Content-Length'] = String(payload.length);
+    res.writeHead(status, headers);
+    res.end(method === 'HEAD' ? undefined : payload);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  server.keepAliveTimeout = 30_000;
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    server,
+    endpointUrl: `http://${host}:${addr.port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

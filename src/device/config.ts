@@ -1,0 +1,81 @@
+import { DEFAULTS } from '../protocol/defaults.js';
+
+/** One simulated thing's configuration: the FreeRTOS build options it would be compiled with. */
+
+export type DataProtocol = 'MQTT' | 'HTTP';
+
+/** What the thing's application does (the fleet's `--mix`). */
+export type Behaviour = 'ok' | 'fail-self-test' | 'reject' | 'stall';
+
+export interface DeviceFaults {
+  /** Flip one byte of this block as it is written (a corrupt image in transit). */
+  corruptBlock?: number;
+  /** Drop the connection once this many blocks were received (resume test). */
+  disconnectAtBlock?: number;
+}
+
+export interface ThingConfig {
+  thingName: string;
+  mqttUrl: string;
+  /** Running firmware version (AppVersion32 packing, §5.9). */
+  firmwareVersion: number;
+  log2BlockSize: number;
+  maxBitmapBytes: number;
+  maxBlocksPerRequest: number;
+  momentum: number;
+  requestWaitMs: number;
+  selfTestWaitMs: number;
+  statusFrequency: number;
+  maxSignatureBytes: number;
+  bootDelayMs: number;
+  /** The one job-document signature key this platform reads, e.g. `sig-sha256-ecdsa`. */
+  signatureKey: string;
+  /** Files on the device's storage: `certfile` paths → PEM text. */
+  certStore: Record<string, string>;
+  /** A compiled-in signer certificate used when `certfile` cannot be read (C13). */
+  fallbackCertPem?: string;
+  trustedRootsPem: string[];
+  intermediatesPem: string[];
+  crypto: 'node' | 'noble';
+  strictX509: boolean;
+  enabledProtocols: DataProtocol[];
+  primaryProtocol: DataProtocol;
+  /** Whether the bootloader marks a new image PendingCommit (C19). */
+  rollbackSupported: boolean;
+  /** Subscribe to reply topics too (needed behind brokers that only route to subscribers). */
+  subscribeReplies: boolean;
+  behaviour: Behaviour;
+  faults: DeviceFaults;
+}
+
+export function defaultThingConfig(thingName: string, mqttUrl: string,
+  overrides: Partial<ThingConfig> = {}): ThingConfig {
+  const a = DEFAULTS.agent;
+  return {
+    thingName,
+    mqttUrl,
+    firmwareVersion: a.firmwareVersion,
+    log2BlockSize: a.log2BlockSize,
+    maxBitmapBytes: a.maxBitmapBytes,
+    maxBlocksPerRequest: a.maxBlocksPerRequest,
+    momentum: a.momentum,
+    requestWaitMs: a.requestWaitMs,
+    selfTestWaitMs: a.selfTestWaitMs,
+    statusFrequency: a.statusFrequency,
+    maxSignatureBytes: a.maxSignatureBytes,
+    bootDelayMs: a.bootDelayMs,
+    signatureKey: 'sig-sha256-ecdsa',
+    certStore: {},
+    trustedRootsPem: [],
+    intermediatesPem: [],
+    crypto: 'node',
+    strictX509: false,
+    enabledProtocols: ['MQTT'],
+    primaryProtocol: 'MQTT',
+    rollbackSupported: true,
+    subscribeReplies: false,
+    behaviour: 'ok',
+    faults: {},
+    ...overrides,
+  };
+}
