@@ -56,7 +56,7 @@ export function thingConfig(cloud: Cloud, name: string, overrides: Partial<Thing
   const info = cloud.info();
   return defaultThingConfig(name, cloud.mqttUrl, {
     certStore: { '/certs/codesign.crt': readLeaf('ecdsa') },
-    trustedRootsPem: [info.trustedRoots.ecdsa!],
+    trustedRootsPem: [info.signingCerts.ecdsa!.rootPem],
     intermediatesPem: [readIntermediate('ecdsa')],
     bootDelayMs: 100,
     ...overrides,

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { ApiError, SimError, AWS_ERROR_STATUS, type AwsErrorType } from '../protocol/errors.js';
 
 /**
@@ -6,7 +6,15 @@ import { ApiError, SimError, AWS_ERROR_STATUS, type AwsErrorType } from '../prot
  * service's ApiError so callers and the CLI print them like the AWS CLI does.
  */
 export class CloudClient {
+  // An own connection pool, so a finished command can close it instead of waiting for idle
+  // keep-alive sockets to time out.
+  private readonly dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+
   constructor(readonly endpointUrl: string) {}
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
 
   async call<T = Record<string, unknown>>(method: string, path: string,
     opts: { body?: unknown; query?: Record<string, string | number | boolean | undefined>;
@@ -19,6 +27,7 @@ export class CloudClient {
     try {
       res = await request(url, {
         method: method as 'GET',
+        dispatcher: this.dispatcher,
         body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
         headers: { 'content-type': opts.raw ? 'application/octet-stream' : 'application/json',
           ...opts.headers },

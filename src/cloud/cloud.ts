@@ -42,7 +42,8 @@ export interface CloudInfo {
   region: string;
   accountId: string;
   clock: ClockAnchor;
-  trustedRoots: Record<string, string>;
+  /** Public half of the development chains, per key kind: what devices are provisioned with. */
+  signingCerts: Record<string, { rootPem: string; intermediatePem: string; leafPem: string }>;
   pid: number;
 }
 
@@ -104,7 +105,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     region: account.region,
     accountId: account.accountId,
     clock: anchor,
-    trustedRoots: Object.fromEntries([...chains].map(([k, c]) => [k, c.rootPem])),
+    signingCerts: Object.fromEntries([...chains].map(([k, c]) => [k,
+      { rootPem: c.rootPem, intermediatePem: c.intermediatePem, leafPem: c.leafPem }])),
     pid: process.pid,
   });
   return {

@@ -1,0 +1,107 @@
+import type { Argv } from 'yargs';
+import { DEFAULTS } from '../protocol/defaults.js';
+import { SimError } from '../protocol/errors.js';
+import { logger } from '../log.js';
+import { startCloud, writeReadyFile, type CloudInfo } from '../cloud/cloud.js';
+import { runDemo, SIGNINGS, type SigningName } from '../fleet/demo.js';
+import { runFleetCommand } from '../fleet/fleetCommand.js';
+import { EXIT } from './errors.js';
+
+/** The product's own commands: demo, cloud, fleet. Thin: parse, then call the modules. */
+
+function positive(name: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new SimError('OTASIM_BAD_OPTION', `--${name} must be > 0, got ${v}`);
+  return v;
+}
+
+export function registerProductCommands(y: Argv): Argv {
+  return y
+    .command('demo', 'Run the demo rollout: a cloud, a fleet, a signed image, one OTA update',
+      (a) => a
+        .option('things', { type: 'number', default: DEFAULTS.demo.things, describe: 'fleet size' })
+        .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'MQTT' as const })
+        .option('file-size', { type: 'number', default: DEFAULTS.demo.fileSize, describe: 'bytes' })
+        .option('signing', { choices: Object.keys(SIGNINGS) as SigningName[],
+          default: 'ecdsa-sha256' as SigningName })
+        .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
+        .option('time-scale', { type: 'number', default: DEFAULTS.demo.timeScale })
+        .option('ota-update', { type: 'string', describe: 'create-ota-update input JSON file' })
+        .option('mix', { type: 'string', describe: 'e.g. fail=20,reject=5,stall=5' })
+        .option('report', { type: 'string', describe: 'write the run report (JSON) here' })
+        .option('seed', { type: 'number', default: 1 })
+        .option('workers', { type: 'number', default: DEFAULTS.demo.workers })
+        .option('blocks-per-request', { type: 'number', describe: 'agent n (default 1)' })
+        .option('broker-url', { type: 'string', describe: 'use an external MQTT broker' })
+        .option('timeout', { type: 'number', default: 900, describe: 'wall seconds to wait at most' }),
+      async (a) => {
+        const r = await runDemo({
+          things: positive('things', a.things), protocol: a.protocol,
+          fileSize: positive('file-size', a['file-size']), signing: a.signing, crypto: a.crypto,
+          timeScale: positive('time-scale', a['time-scale']), otaUpdateFile: a['ota-update'],
+          mix: a.mix, report: a.report, seed: a.seed, workers: positive('workers', a.workers),
+          timeoutSec: positive('timeout', a.timeout), blocksPerRequest: a['blocks-per-request'],
+          brokerUrl: a['broker-url'],
+        });
+        process.exitCode = r.ok ? EXIT.ok : EXIT.failedRollout;
+      })
+    .command('cloud', 'Run the local cloud (broker, REST API, jobs, streams, signer) until stopped',
+      (a) => a
+        .option('host', { type: 'string', default: DEFAULTS.host })
+        .option('mqtt-port', { type: 'number', default: 0, describe: '0 = any free port' })
+        .option('api-port', { type: 'number', default: 0, describe: '0 = any free port' })
+        .option('broker-url', { type: 'string', describe: 'external broker instead of embedded' })
+        .option('time-scale', { type: 'number', default: 1 })
+        .option('ready-file', { type: 'string', describe: 'write {endpointUrl, mqttUrl} here' })
+        .option('certs-dir', { type: 'string', describe: 'development chains (default certs/dev)' })
+        .option('strict-targets', { type: 'boolean', default: false,
+          describe: 'reject bare thing names in targets, as the service would' }),
+      async (a) => {
+        const cloud = await startCloud({
+          host: a.host, mqttPort: a['mqtt-port'], apiPort: a['api-port'], brokerUrl: a['broker-url'],
+          timeScale: positive('time-scale', a['time-scale']), certsDir: a['certs-dir'],
+          strictTargets: a['strict-targets'],
+        });
+        if (a['ready-file']) await writeReadyFile(a['ready-file'], cloud);
+        process.stdout.write(JSON.stringify({ endpointUrl: cloud.endpointUrl, mqttUrl: cloud.mqttUrl }) + '\n');
+        logger().info({ endpointUrl: cloud.endpointUrl, mqttUrl: cloud.mqttUrl }, 'cloud ready');
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await cloud.stop();
+        process.exit(0);
+      })
+    .command('fleet', 'Run simulated things against a cloud',
+      (a) => a
+        .option('endpoint-url', { type: 'string', demandOption: true })
+        .option('things', { type: 'number', describe: 'number of things' })
+        .option('fleet', { type: 'string', describe: 'fleet definition JSON file' })
+        .option('group', { type: 'string', describe: 'register the things in this thing group' })
+        .option('prefix', { type: 'string', default: DEFAULTS.fleet.thingPrefix })
+        .option('workers', { type: 'number', default: DEFAULTS.demo.workers })
+        .option('shard', { type: 'string', describe: 'i/n: run the i-th of n slices (1-based)' })
+        .option('report', { type: 'string' })
+        .option('until', { choices: ['done', 'idle'] as const, default: 'done' as const })
+        .option('idle-seconds', { type: 'number', default: 30 })
+        .option('mix', { type: 'string' })
+        .option('seed', { type: 'number', default: 1 })
+        .option('signing', { choices: Object.keys(SIGNINGS) as SigningName[],
+          default: 'ecdsa-sha256' as SigningName })
+        .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
+        .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'both' as const })
+        .option('subscribe-replies', { type: 'boolean', default: false })
+        .option('timeout', { type: 'number', default: 3600 }),
+      async (a) => {
+        const ok = await runFleetCommand({
+          endpointUrl: a['endpoint-url'], things: a.things, fleetFile: a.fleet, group: a.group,
+          prefix: a.prefix, workers: a.workers, shard: a.shard, report: a.report, until: a.until,
+          idleSeconds: a['idle-seconds'], mix: a.mix, seed: a.seed, signing: a.signing,
+          crypto: a.crypto, protocol: a.protocol, subscribeReplies: a['subscribe-replies'],
+          timeoutSec: a.timeout,
+        });
+        process.exitCode = ok ? EXIT.ok : EXIT.failedRollout;
+      });
+}
+
+export type { CloudInfo };

@@ -1,0 +1,249 @@
+import fs from 'node:fs/promises';
+import { ScaledClock, type ClockAnchor } from '../clock.js';
+import { CloudClient } from '../client/cloudClient.js';
+import { SimError } from '../protocol/errors.js';
+import { DEFAULTS } from '../protocol/defaults.js';
+import { packVersion } from '../protocol/agentStatus.js';
+import { defaultThingConfig } from '../device/config.js';
+import { withVersionHeader } from '../device/image.js';
+import type { CloudInfo } from '../cloud/cloud.js';
+import { Fleet, type FleetResult } from './coordinator.js';
+import { spawnCloud } from './cloudProcess.js';
+import { registerThings, uploadAndSign } from './stage.js';
+import { assignBehaviours, expectedStatus, parseMix, seededRandom } from './mix.js';
+import { buildReport, type JobHistory, type RunReport } from './report.js';
+import { progressLine, ProgressPrinter } from './progressView.js';
+import type { DeviceProfile, ThingSpec } from './protocol.js';
+import { readJsonFile } from '../cli/jsonInput.js';
+
+/** `ota-sim demo`: the main job, from an empty cloud to a finished, reported rollout. */
+
+export type SigningName = 'ecdsa-sha256' | 'rsa-sha256' | 'rsa-sha1';
+
+export const SIGNINGS: Record<SigningName, { platformId: string; kind: 'ecdsa' | 'rsa2048';
+  signatureKey: string }> = {
+  'ecdsa-sha256': { platformId: 'AmazonFreeRTOS-Default', kind: 'ecdsa', signatureKey: 'sig-sha256-ecdsa' },
+  'rsa-sha256': { platformId: 'OtaSim-SHA256-RSA', kind: 'rsa2048', signatureKey: 'sig-sha256-rsa' },
+  'rsa-sha1': { platformId: 'AmazonFreeRTOS-TI-CC3220SF', kind: 'rsa2048', signatureKey: 'sig-sha1-rsa' },
+};
+
+export interface DemoOptions {
+  things: number;
+  protocol: 'MQTT' | 'HTTP' | 'both';
+  fileSize: number;
+  signing: SigningName;
+  crypto: 'node' | 'noble';
+  timeScale: number;
+  otaUpdateFile?: string;
+  mix?: string;
+  report?: string;
+  seed: number;
+  workers: number;
+  timeoutSec: number;
+  blocksPerRequest?: number;
+  brokerUrl?: string;
+  quiet?: boolean;
+  out?: NodeJS.WriteStream;
+}
+
+export interface DemoResult {
+  ok: boolean;
+  report: RunReport;
+  fleet: FleetResult;
+  createOutput: Record<string, unknown>;
+  cloudInfo: CloudInfo;
+}
+
+const CERT_PATH = '/certs/codesign.crt';
+const NEW_VERSION = packVersion(1, 0, 1);
+
+/** A seeded pseudo-random image: as incompressible as firmware, identical across replays. */
+export function demoFirmware(size: number, seed: number): Buffer {
+  const rnd = seededRandom(seed);
+  const body = Buffer.alloc(Math.max(0, size - 12));
+  for (let i = 0; i < body.length; i += 4) {
+    const v = Math.floor(rnd() * 0x100000000);
+    for (let k = 0; k < 4 && i + k < body.length; k++) body[i + k] = (v >>> (8 * k)) & 0xff;
+  }
+  return withVersionHeader(NEW_VERSION, body);
+}
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const out = o.out ?? process.stdout;
+  const say = (s: string) => { if (!o.quiet) out.write(`${s}\n`); };
+  const started = Date.now();
+  const cloudArgs = ['--time-scale', String(o.timeScale)];
+  if (o.brokerUrl) cloudArgs.push('--broker-url', o.brokerUrl);
+  const cloudProc = await spawnCloud(cloudArgs);
+  let fleet: Fleet | undefined;
+  const client = new CloudClient(cloudProc.endpointUrl);
+  try {
+    const info = await client.call<CloudInfo>('GET', '/ota-sim/info');
+    say(`cloud: REST ${info.endpointUrl}, MQTT ${info.mqttUrl}, time scale ${info.clock.scale}`);
+    const group = DEFAULTS.demo.group;
+    const names = Array.from({ length: o.things }, (_, i) =>
+      `${DEFAULTS.fleet.thingPrefix}${String(i + 1).padStart(5, '0')}`);
+    await registerThings(client, group, names);
+    say(`registry: ${o.things} things in thing group ${group}`);
+
+    const signing = SIGNINGS[o.signing];
+    const image = demoFirmware(o.fileSize, o.seed);
+    const signed = await uploadAndSign(client, {
+      bucket: 'ota-sim-firmware', key: 'firmware.bin', image, platformId: signing.platformId,
+      certname: CERT_PATH, profileName: 'ota_sim_demo',
+      certificateArn: `arn:aws:acm:${info.region}:${info.accountId}:certificate/ota-sim-${signing.kind}`,
+    });
+    say(`signer: ${image.length} byte image signed (${signing.platformId}), job ${signed.signingJobId}`);
+
+    const certs = info.signingCerts[signing.kind]!;
+    const base = defaultThingConfig('template', info.mqttUrl, {
+      signatureKey: signing.signatureKey,
+      certStore: { [CERT_PATH]: certs.leafPem },
+      trustedRootsPem: [certs.rootPem],
+      intermediatesPem: [certs.intermediatePem],
+      crypto: o.crypto,
+      enabledProtocols: o.protocol === 'both' ? ['MQTT', 'HTTP'] : [o.protocol],
+      primaryProtocol: o.protocol === 'HTTP' ? 'HTTP' : 'MQTT',
+      subscribeReplies: !!o.brokerUrl,
+      ...(o.blocksPerRequest ? { maxBlocksPerRequest: o.blocksPerRequest } : {}),
+    });
+    const { thingName: _n, behaviour: _b, faults: _f, ...profile } = base;
+    const behaviours = assignBehaviours(o.things, parseMix(o.mix), o.seed);
+    const specs: ThingSpec[] = names.map((name, i) => ({ name, behaviour: behaviours[i]! }));
+    fleet = new Fleet({ clock: info.clock, profile: profile as DeviceProfile, things: specs,
+      workers: o.workers });
+    await waitOnline(fleet, o.things, 120_000);
+    say(`fleet: ${o.things} things online in ${o.workers} worker threads`);
+
+    const input = await demoInput(o, info, signed);
+    const createOutput = await client.call('POST', `/otaUpdates/${input.otaUpdateId}`, { body: input });
+    say(JSON.stringify(createOutput, null, 4));
+    const jobId = `AFR_OTA-${String(input.otaUpdateId)}`;
+    await waitForJob(client, jobId, String(input.otaUpdateId));
+
+    const clock = new ScaledClock(info.clock);
+    const printer = new ProgressPrinter(out);
+    const deadline = Date.now() + o.timeoutSec * 1000;
+    let status = 'IN_PROGRESS';
+    let counts: Record<string, number> = {};
+    while (status === 'IN_PROGRESS' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      const d = await client.call<{ job: { status: string; jobProcessDetails: Record<string, number>;
+        targetSelection: string } }>('GET', `/jobs/${jobId}`);
+      status = d.job.status;
+      counts = execCounts(d.job.jobProcessDetails);
+      if (d.job.targetSelection === 'CONTINUOUS' && allTerminal(d.job.jobProcessDetails, o.things)) break;
+      if (!o.quiet) printer.update(progressLine(fleet.progress(), Date.now() - started,
+        clock.now() - info.clock.anchorVirtual, counts));
+    }
+    if (!o.quiet) printer.done(progressLine(fleet.progress(), Date.now() - started,
+      clock.now() - info.clock.anchorVirtual, counts));
+    const history = await client.call<JobHistory>('GET', `/ota-sim/jobs/${jobId}/history`);
+    const fleetResult = await fleet.stop();
+    fleet = undefined;
+    const report = buildReport({
+      otaUpdateId: String(input.otaUpdateId), things: o.things, history,
+      durationMs: Date.now() - started, virtualEnd: clock.now(),
+      fleet: { workers: o.workers, blocks: fleetResult.blocks, requests: fleetResult.requests,
+        duplicates: fleetResult.duplicates, protocol: o.protocol, signing: o.signing,
+        crypto: o.crypto, timeScale: o.timeScale, mix: o.mix ?? null, seed: o.seed },
+    });
+    const expected = new Map(specs.map((s) => [s.name, expectedStatus(s.behaviour)]));
+    const unexpected = history.executions.filter((e) => !expected.get(e.thing)?.includes(e.status));
+    const ok = status !== 'IN_PROGRESS' && unexpected.length === 0 &&
+      history.executions.length === o.things;
+    if (o.report) await writeReport(o.report, report);
+    say(summary(report, unexpected.length, status === 'IN_PROGRESS'));
+    return { ok, report, fleet: fleetResult, createOutput, cloudInfo: info };
+  } finally {
+    if (fleet) await fleet.stop().catch(() => undefined);
+    await client.close();
+    await cloudProc.stop();
+  }
+}
+
+async function demoInput(o: DemoOptions, info: CloudInfo, signed: { bucket: string; key: string;
+  signingJobId: string }): Promise<Record<string, unknown>> {
+  const file = o.otaUpdateFile ?? new URL('../../../fixtures/demo-ota-update.json', import.meta.url)
+    .pathname;
+  const input = await readJsonFile(file.replace(/^file:\/\//, ''));
+  input.protocols ??= o.protocol === 'both' ? ['MQTT', 'HTTP'] : [o.protocol];
+  input.targets ??= [`arn:aws:iot:${info.region}:${info.accountId}:thinggroup/${DEFAULTS.demo.group}`];
+  input.files ??= [{
+    fileName: 'firmware.bin',
+    fileLocation: { s3Location: { bucket: signed.bucket, key: signed.key } },
+    codeSigning: { awsSignerJobId: signed.signingJobId },
+  }];
+  input.otaUpdateId ??= 'ota-sim-demo';
+  return input;
+}
+
+async function waitOnline(fleet: Fleet, n: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (fleet.progress().connected < n) {
+    if (Date.now() > end) {
+      throw new SimError('OTASIM_TIMEOUT', `only ${fleet.progress().connected} of ${n} things ` +
+        `connected within ${ms / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitForJob(client: CloudClient, jobId: string, otaUpdateId: string): Promise<void> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const u = await client.call<{ otaUpdateInfo: { otaUpdateStatus: string; errorInfo?: unknown } }>(
+      'GET', `/otaUpdates/${otaUpdateId}`);
+    const s = u.otaUpdateInfo.otaUpdateStatus;
+    if (s === 'CREATE_COMPLETE') return;
+    if (s === 'CREATE_FAILED') {
+      throw new SimError('OTASIM_FLEET', `OTA update ${otaUpdateId} failed: ` +
+        JSON.stringify(u.otaUpdateInfo.errorInfo));
+    }
+    if (Date.now() > end) throw new SimError('OTASIM_TIMEOUT', `job ${jobId} was not created in 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function execCounts(d: Record<string, number>): Record<string, number> {
+  const map: Record<string, string> = {
+    numberOfQueuedThings: 'QUEUED', numberOfInProgressThings: 'IN_PROGRESS',
+    numberOfSucceededThings: 'SUCCEEDED', numberOfFailedThings: 'FAILED',
+    numberOfRejectedThings: 'REJECTED', numberOfTimedOutThings: 'TIMED_OUT',
+    numberOfCanceledThings: 'CANCELED', numberOfRemovedThings: 'REMOVED',
+  };
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [v, d[k] ?? 0]));
+}
+
+function allTerminal(d: Record<string, number>, things: number): boolean {
+  const c = execCounts(d);
+  const terminal = (c.SUCCEEDED ?? 0) + (c.FAILED ?? 0) + (c.REJECTED ?? 0) + (c.TIMED_OUT ?? 0) +
+    (c.CANCELED ?? 0) + (c.REMOVED ?? 0);
+  return terminal >= things;
+}
+
+export async function writeReport(file: string, report: RunReport): Promise<void> {
+  await fs.writeFile(file, JSON.stringify(report, null, 2) + '\n');
+}
+
+export function summary(r: RunReport, unexpected: number, timedOut: boolean): string {
+  const ex = Object.entries(r.executions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const lines = [
+    '',
+    `Summary of ${r.otaUpdateId} (job ${r.jobId}): job ${r.jobStatus}` +
+      (timedOut ? ' (the demo stopped waiting: --timeout reached)' : ''),
+    `  executions      ${ex} (of ${r.things} things)`,
+    `  time            ${(r.durationMs / 1000).toFixed(1)} s wall, ` +
+      `${(r.virtualDurationMs / 1000).toFixed(1)} s virtual`,
+    `  delivered       ${(r.bytesDelivered / 1e6).toFixed(1)} MB over MQTT streams`,
+  ];
+  if (r.rollout.abort) {
+    lines.push(`  aborted         minute ${r.rollout.abort.minute}: ${r.rollout.abort.comment}`);
+  }
+  if (unexpected > 0) lines.push(`  unexpected      ${unexpected} executions did not end as expected`);
+  for (const f of r.failures.slice(0, 5)) {
+    lines.push(`  ${f.thing.padEnd(15)} ${f.status} ${f.reason ?? ''}`);
+  }
+  if (r.failures.length > 5) lines.push(`  … and ${r.failures.length - 5} more in the report`);
+  return lines.join('\n');
+}

@@ -1,0 +1,136 @@
+import fs from 'node:fs/promises';
+import { ScaledClock } from '../clock.js';
+import { CloudClient } from '../client/cloudClient.js';
+import { SimError } from '../protocol/errors.js';
+import { defaultThingConfig, type ThingConfig } from '../device/config.js';
+import type { CloudInfo } from '../cloud/cloud.js';
+import { readJsonFile } from '../cli/jsonInput.js';
+import { Fleet } from './coordinator.js';
+import { registerThings } from './stage.js';
+import { assignBehaviours, parseMix } from './mix.js';
+import { progressLine, ProgressPrinter } from './progressView.js';
+import { SIGNINGS, type SigningName } from './demo.js';
+import type { DeviceProfile, ThingSpec } from './protocol.js';
+
+/** `ota-sim fleet`: things against an already running cloud, until done or idle. */
+
+export interface FleetCommandOptions {
+  endpointUrl: string;
+  things?: number;
+  fleetFile?: string;
+  group?: string;
+  prefix: string;
+  workers: number;
+  shard?: string;
+  report?: string;
+  until: 'done' | 'idle';
+  idleSeconds: number;
+  mix?: string;
+  seed: number;
+  signing: SigningName;
+  crypto: 'node' | 'noble';
+  protocol: 'MQTT' | 'HTTP' | 'both';
+  subscribeReplies: boolean;
+  timeoutSec: number;
+}
+
+interface FleetFile {
+  things?: number | string[];
+  prefix?: string;
+  group?: string;
+  mix?: string;
+  device?: Partial<ThingConfig>;
+}
+
+export function parseShard(s: string | undefined): { index: number; count: number } {
+  if (!s) return { index: 0, count: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new SimError('OTASIM_BAD_OPTION', `--shard '${s}' must be i/n with 1 <= i <= n`);
+  }
+  return { index: index - 1, count };
+}
+
+export function thingNames(total: number | string[], prefix: string, shard: { index: number;
+  count: number }): string[] {
+  const all = Array.isArray(total) ? total
+    : Array.from({ length: total }, (_, i) => `${prefix}${String(i + 1).padStart(5, '0')}`);
+  return all.filter((_, i) => i % shard.count === shard.index);
+}
+
+export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> {
+  const file: FleetFile = o.fleetFile ? (await readJsonFile(o.fleetFile)) as FleetFile : {};
+  const total = o.things ?? file.things;
+  if (total === undefined) throw new SimError('OTASIM_BAD_OPTION', 'give --things N or --fleet FILE');
+  const names = thingNames(total, file.prefix ?? o.prefix, parseShard(o.shard));
+  const client = new CloudClient(o.endpointUrl);
+  const info = await client.call<CloudInfo>('GET', '/ota-sim/info');
+  const group = o.group ?? file.group;
+  await registerThings(client, group, names);
+  const signing = SIGNINGS[o.signing];
+  const certs = info.signingCerts[signing.kind]!;
+  const base = defaultThingConfig('template', info.mqttUrl, {
+    signatureKey: signing.signatureKey,
+    certStore: { '/certs/codesign.crt': certs.leafPem },
+    trustedRootsPem: [certs.rootPem],
+    intermediatesPem: [certs.intermediatePem],
+    crypto: o.crypto,
+    enabledProtocols: o.protocol === 'both' ? ['MQTT', 'HTTP'] : [o.protocol],
+    primaryProtocol: o.protocol === 'HTTP' ? 'HTTP' : 'MQTT',
+    subscribeReplies: o.subscribeReplies,
+    ...file.device,
+  });
+  const { thingName: _n, behaviour: _b, faults: _f, ...profile } = base;
+  const behaviours = assignBehaviours(names.length, parseMix(o.mix ?? file.mix), o.seed);
+  const specs: ThingSpec[] = names.map((name, i) => ({ name, behaviour: behaviours[i]! }));
+  const started = Date.now();
+  const clock = new ScaledClock(info.clock);
+  const fleet = new Fleet({ clock: info.clock, profile: profile as DeviceProfile, things: specs,
+    workers: o.workers });
+  const printer = new ProgressPrinter(process.stderr);
+  const timeline: Array<{ t: number; counts: Record<string, number> }> = [];
+  let lastChange = Date.now();
+  let lastKey = '';
+  const deadline = Date.now() + o.timeoutSec * 1000;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const p = fleet.progress();
+    const key = `${p.blocks}:${JSON.stringify(p.outcomes)}:${p.phases.rebooting}:${p.phases['self-test']}`;
+    if (key !== lastKey) {
+      lastKey = key;
+      lastChange = Date.now();
+      timeline.push({ t: clock.now() - started, counts: { ...p.outcomes } });
+    }
+    printer.update(progressLine(p, Date.now() - started, clock.now() - info.clock.anchorVirtual,
+      p.outcomes));
+    const settled = (p.phases.downloading ?? 0) + (p.phases.rebooting ?? 0) +
+      (p.phases['self-test'] ?? 0) + (p.phases.verifying ?? 0) === 0;
+    const outcomes = Object.values(p.outcomes).reduce((s, n) => s + n, 0);
+    if (o.until === 'done' && settled && outcomes >= names.length) break;
+    if (o.until === 'idle' && settled && Date.now() - lastChange > o.idleSeconds * 1000) break;
+    if (Date.now() > deadline) break;
+  }
+  const result = await fleet.stop();
+  printer.done(progressLine(result, Date.now() - started, clock.now() - info.clock.anchorVirtual,
+    result.outcomes));
+  const failures = result.results.filter((r) => r.outcome && r.outcome.status !== 'SUCCEEDED')
+    .map((r) => ({ thing: r.thing, status: r.outcome!.status, reason: r.outcome!.reason }));
+  const report = {
+    things: names.length,
+    executions: result.outcomes,
+    failures,
+    durationMs: Date.now() - started,
+    virtualDurationMs: Math.round((Date.now() - started) * info.clock.scale),
+    bytesDelivered: result.bytes,
+    timeline,
+    fleet: { workers: o.workers, shard: o.shard ?? '1/1', blocks: result.blocks,
+      requests: result.requests, duplicates: result.duplicates },
+  };
+  await client.close();
+  if (o.report) await fs.writeFile(o.report, JSON.stringify(report, null, 2) + '\n');
+  const succeeded = result.outcomes.SUCCEEDED ?? 0;
+  process.stdout.write(JSON.stringify({ things: names.length, executions: result.outcomes }) + '\n');
+  return succeeded === names.length;
+}
