@@ -45,6 +45,8 @@ export interface CloudInfo {
   /** Public half of the development chains, per key kind: what devices are provisioned with. */
   signingCerts: Record<string, { rootPem: string; intermediatePem: string; leafPem: string }>;
   pid: number;
+  /** Peak resident memory of the cloud process so far (benchmarks read it). */
+  maxRssBytes: number;
 }
 
 export const DEFAULT_CERTS_DIR = path.resolve('certs', 'dev');
@@ -108,6 +110,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     signingCerts: Object.fromEntries([...chains].map(([k, c]) => [k,
       { rootPem: c.rootPem, intermediatePem: c.intermediatePem, leafPem: c.leafPem }])),
     pid: process.pid,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
   });
   return {
     core, bus, api, mqtt, clock,

@@ -52,6 +52,7 @@ export interface DemoResult {
   fleet: FleetResult;
   createOutput: Record<string, unknown>;
   cloudInfo: CloudInfo;
+  cloudPeakRssBytes: number;
 }
 
 const CERT_PATH = '/certs/codesign.crt';
@@ -139,6 +140,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     if (!o.quiet) printer.done(progressLine(fleet.progress(), Date.now() - started,
       clock.now() - info.clock.anchorVirtual, counts));
     const history = await client.call<JobHistory>('GET', `/ota-sim/jobs/${jobId}/history`);
+    const cloudEnd = await client.call<CloudInfo>('GET', '/ota-sim/info');
     const fleetResult = await fleet.stop();
     fleet = undefined;
     const report = buildReport({
@@ -154,7 +156,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       history.executions.length === o.things;
     if (o.report) await writeReport(o.report, report);
     say(summary(report, unexpected.length, status === 'IN_PROGRESS'));
-    return { ok, report, fleet: fleetResult, createOutput, cloudInfo: info };
+    return { ok, report, fleet: fleetResult, createOutput, cloudInfo: info,
+      cloudPeakRssBytes: cloudEnd.maxRssBytes };
   } finally {
     if (fleet) await fleet.stop().catch(() => undefined);
     await client.close();
