@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ScaledClock, type Clock, type ClockAnchor } from '../clock.js';
 import { DEFAULTS } from '../protocol/defaults.js';
 import { logger } from '../log.js';
@@ -49,7 +50,12 @@ export interface CloudInfo {
   maxRssBytes: number;
 }
 
-export const DEFAULT_CERTS_DIR = path.resolve('certs', 'dev');
+/** `<package>/certs/dev`: found from this module, so any working directory gives one chain. */
+export const DEFAULT_CERTS_DIR = (() => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const up = here.includes(`${path.sep}dist${path.sep}`) ? ['..', '..', '..'] : ['..', '..'];
+  return path.resolve(here, ...up, 'certs', 'dev');
+})();
 
 export async function loadChains(dir: string): Promise<Map<KeyKind, DevChain>> {
   const kinds: KeyKind[] = ['ecdsa', 'rsa2048', 'rsa3072'];

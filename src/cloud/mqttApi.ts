@@ -1,4 +1,5 @@
 import { parseDeviceTopic, streamTopic } from '../protocol/topics.js';
+import { logger } from '../log.js';
 import type { CloudBus } from './broker.js';
 import type { JobsEngine } from './jobs/engine.js';
 import { handleJobsRequest } from './jobs/deviceApi.js';
@@ -26,6 +27,21 @@ export class MqttApi {
   }
 
   private onRequest(topic: string, payload: Buffer, clientId: string | undefined): void {
+    try {
+      this.dispatch(topic, payload, clientId);
+    } catch (e) {
+      // One bad request must never take the cloud down: answer InternalError and go on.
+      logger().error({ err: e, topic }, 'device request failed');
+      const parsed = parseDeviceTopic(topic);
+      if (parsed.kind === 'jobs' || parsed.kind === 'jobs-invalid') {
+        this.bus.reply(clientId, parsed.replyBase + '/rejected', JSON.stringify({
+          code: 'InternalError', message: `internal error: ${(e as Error).message}`,
+          timestamp: Math.floor(this.jobs.now() / 1000) }));
+      }
+    }
+  }
+
+  private dispatch(topic: string, payload: Buffer, clientId: string | undefined): void {
     const parsed = parseDeviceTopic(topic);
     if (parsed.kind === 'jobs' || parsed.kind === 'jobs-invalid') {
       const req = parsed.kind === 'jobs' ? parsed.request : undefined;
