@@ -73,21 +73,21 @@ export class MqttApi {
 
   /** Stream bytes, cached per stream version so the hot path does no lookups. */
   private resolve(streamId: string): ResolvedStream | undefined {
-    let info;
-    try {
-      info = this.streams.describe(streamId);
-    } catch {
+    const version = this.streams.version(streamId);
+    const cached = this.resolved.get(streamId);
+    if (version === undefined) {
+      if (cached) this.resolved.delete(streamId);
       return undefined;
     }
-    const cached = this.resolved.get(streamId);
-    if (cached && cached.version === info.streamVersion) return cached.stream;
+    if (cached && cached.version === version) return cached.stream;
+    const info = this.streams.describe(streamId);
     const files = new Map<number, Uint8Array>();
     for (const f of info.files) {
       const obj = this.objects.find(f.s3Location.bucket, f.s3Location.key, f.s3Location.version);
       if (obj) files.set(f.fileId, obj.data);
     }
-    const stream: ResolvedStream = { version: info.streamVersion, description: info.description, files };
-    this.resolved.set(streamId, { version: info.streamVersion, stream });
+    const stream: ResolvedStream = { version, description: info.description, files };
+    this.resolved.set(streamId, { version, stream });
     return stream;
   }
 }

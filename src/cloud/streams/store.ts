@@ -169,6 +169,11 @@ export class StreamStore {
     this.streams.delete(streamId);
   }
 
+  /** The current version, or undefined: a cheap check for caches on the block path. */
+  version(streamId: string): number | undefined {
+    return this.streams.get(streamId)?.version;
+  }
+
   has(streamId: string): boolean {
     return this.streams.has(streamId);
   }
