@@ -34,6 +34,7 @@ export interface OtaUpdate {
   /** Streams this update created (DeleteOTAUpdate deleteStream removes only these). */
   createdStreams: string[];
   done: Promise<void>;
+  deleted?: boolean;
 }
 
 export interface OtaDeps {
@@ -108,10 +109,13 @@ export class OtaUpdates {
     }
     if (job) this.d.jobs.deleteJob(job.jobId, true);
     if (opts.deleteStream) for (const s of u.createdStreams) this.d.streams.delete(s);
+    // A deletion that overtakes a pending creation cancels it: build() sees the mark.
+    u.deleted = true;
     this.updates.delete(id);
   }
 
   private build(u: OtaUpdate): void {
+    if (u.deleted) return;
     u.status = 'CREATE_IN_PROGRESS';
     u.lastModifiedDate = this.d.now();
     try {

@@ -3,6 +3,8 @@ export const DEFAULTS = {
   region: 'us-east-1',
   accountId: '123456789012',
   host: '127.0.0.1',
+  /** Largest REST request body the cloud buffers (firmware uploads included). */
+  maxRequestBytes: 64 * 1024 * 1024,
   /** Control-plane defaults (§1.3, §1.10, §2.7). */
   protocols: ['MQTT'] as const,
   targetSelection: 'SNAPSHOT' as const,

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { ApiError } from '../../protocol/errors.js';
 
 /** A small method + path-template router; `{name}` matches one segment, `{name+}` the rest. */
 
@@ -37,7 +38,18 @@ export class Router {
     return this;
   }
 
+  /** Throws ApiError for a path whose percent-escapes do not decode. */
   match(method: string, path: string):
+    { handler: Handler; operation: string; params: Record<string, string> } | undefined {
+    try {
+      return this.matchDecoded(method, path);
+    } catch (e) {
+      if (!(e instanceof URIError)) throw e;
+      throw new ApiError('InvalidRequestException', `the path ${path} has a malformed %-escape`);
+    }
+  }
+
+  private matchDecoded(method: string, path: string):
     { handler: Handler; operation: string; params: Record<string, string> } | undefined {
     const segs = path.split('/').filter(Boolean);
     for (const r of this.routes) {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError } from '../../protocol/errors.js';
 import { logger } from '../../log.js';
+import { DEFAULTS } from '../../protocol/defaults.js';
 import type { CloudCore } from '../core.js';
 import { Router, type Request, type Response } from './router.js';
 import { addIotRoutes } from './iotRoutes.js';
@@ -48,9 +49,31 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > DEFAULTS.maxRequestBytes) {
+        // Stop buffering: one oversized request must not be able to exhaust the cloud's memory.
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
+      if (!tooLarge) chunks.push(c);
+    });
     req.on('end', () => {
-      void handle(req, res, Buffer.concat(chunks));
+      if (tooLarge) {
+        const err = new ApiError('InvalidRequestException', `the request body is ${size} bytes; ` +
+          `at most ${DEFAULTS.maxRequestBytes} are accepted`);
+        res.writeHead(413, { 'x-amzn-ErrorType': err.type, 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(err.toBody()));
+        return;
+      }
+      handle(req, res, Buffer.concat(chunks)).catch((e: unknown) => {
+        log.error({ err: e }, 'request failed outside the error mapping');
+        if (!res.headersSent) res.writeHead(500, { 'x-amzn-ErrorType': 'InternalFailureException' });
+        res.end();
+      });
     });
   });
 
@@ -59,11 +82,17 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     const method = req.method ?? 'GET';
     const service = serviceOf(req, url.searchParams);
     const isS3Signed = service === 's3';
-    let match = isS3Signed ? undefined : api.match(method, url.pathname);
+    let match: ReturnType<Router['match']>;
     let viaS3 = false;
-    if (!match) {
-      match = s3.match(method, url.pathname);
-      viaS3 = !!match;
+    let routeError: unknown;
+    try {
+      match = isS3Signed ? undefined : api.match(method, url.pathname);
+      if (!match) {
+        match = s3.match(method, url.pathname);
+        viaS3 = !!match;
+      }
+    } catch (e) {
+      routeError = e;
     }
     const request: Request = {
       method, path: url.pathname, params: match?.params ?? {}, query: url.searchParams,
@@ -86,6 +115,7 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     let out: Response;
     let operation = match?.operation ?? 'Unknown';
     try {
+      if (routeError) throw routeError;
       if (!match) {
         throw new ApiError('ResourceNotFoundException', `No operation at ${method} ${url.pathname}`);
       }
