@@ -7,6 +7,8 @@ import { Router, type Request, type Response } from './router.js';
 import { addIotRoutes } from './iotRoutes.js';
 import { addSignerRoutes } from './signerRoutes.js';
 import { addS3Routes } from './s3Routes.js';
+import { checkRequest } from './modelCheck.js';
+import { verifySigV4, type SigV4Keys } from './sigv4.js';
 
 /**
  * The REST endpoint: IoT and Signer (rest-json) and S3 (path style) on one port. A request
@@ -36,7 +38,7 @@ function s3ErrorXml(code: string, message: string, resource: string): Buffer {
 }
 
 export async function startApiServer(core: CloudCore, opts: { host: string; port: number;
-  extra?: ExtraRoutes; s3Extra?: ExtraRoutes }): Promise<ApiServer> {
+  extra?: ExtraRoutes; s3Extra?: ExtraRoutes; verifySigV4?: SigV4Keys }): Promise<ApiServer> {
   const api = new Router();
   addIotRoutes(api, core);
   addSignerRoutes(api, core);
@@ -86,9 +88,14 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     let out: Response;
     let operation = match?.operation ?? 'Unknown';
     try {
+      if (opts.verifySigV4) {
+        verifySigV4({ method, rawUrl: req.url ?? '/', headers: req.headers, body,
+          keys: opts.verifySigV4.keys });
+      }
       if (!match) {
         throw new ApiError('ResourceNotFoundException', `No operation at ${method} ${url.pathname}`);
       }
+      if (!viaS3) checkRequest(match.operation, request);
       out = await match.handler(request);
     } catch (e) {
       if (!(e instanceof ApiError)) {
