@@ -130,7 +130,8 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
   r.add('PUT', '/jobs/{jobId}', 'CreateJob', (req) => {
     const b = req.json() as unknown as CreateJobInput & { document?: string };
     const job = c.jobs.createJob({ ...b, jobId: req.params.jobId! });
-    return { headers: bareTargetWarning(b.targets), body: { jobArn: job.jobArn, jobId: job.jobId, description: job.description } };
+    return { headers: bareTargetWarning(b.targets),
+      body: { jobArn: job.jobArn, jobId: job.jobId, description: job.description } };
   });
   r.add('GET', '/jobs/{jobId}', 'DescribeJob', (req) => {
     const job = c.jobs.getJob(req.params.jobId!);

@@ -20,7 +20,8 @@ export const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_SKEW_MS = 15 * 60_000;
 
 const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
+const hmac = (key: Buffer | string, data: string) =>
+  createHmac('sha256', key).update(data).digest();
 
 /** RFC 3986 encoding: everything but unreserved characters is %XX (upper case). */
 export function rfc3986(s: string): string {
@@ -59,7 +60,8 @@ export function canonicalQuery(rawQuery: string, omit?: string): string {
     if (k === omit) continue;
     pairs.push([rfc3986(k), rfc3986(v)]);
   }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  pairs.sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
