@@ -82,7 +82,8 @@ describe('ota-sim create-ota-update', () => {
       '--targets', 'device1', 'device2', '--protocols', 'MQTT,HTTP',
       '--target-selection', 'CONTINUOUS',
       '--aws-job-executions-rollout-config', 'maximumPerMinute=10,exponentialRate=' +
-        '{baseRatePerMinute=5,incrementFactor=1.5,rateIncreaseCriteria={numberOfNotifiedThings=20}}',
+        '{baseRatePerMinute=5,incrementFactor=1.5,' +
+        'rateIncreaseCriteria={numberOfNotifiedThings=20}}',
       '--aws-job-presigned-url-config', 'expiresInSec=600',
       '--aws-job-abort-config', 'abortCriteriaList=[{failureType=FAILED,action=CANCEL,' +
         'thresholdPercentage=12.5,minNumberOfExecutedThings=3}]',

@@ -20,7 +20,8 @@ describe('AWS CLI shorthand syntax', () => {
 
   it('reports where the syntax breaks', () => {
     expect(() => parseShorthand('x={b}')).toThrow(ShorthandError);
-    expect(() => parseShorthand('x={b}')).toThrow("expected '=' after key 'b' at position 5 of: x={b}");
+    expect(() => parseShorthand('x={b}'))
+      .toThrow("expected '=' after key 'b' at position 5 of: x={b}");
     expect(() => parseShorthand('a={b=1')).toThrow("expected '}' at position 7 of: a={b=1");
   });
 

@@ -72,8 +72,11 @@ function typeProblem(shape: Shape, v: unknown): string | undefined {
   }
 }
 
+/** `Shape.member` names whose `required` is waived (see modelCheck.ts for why). */
+export type Waived = ReadonlySet<string>;
+
 export function validateShape(model: ServiceModel, shapeName: string, value: unknown,
-  path: string, out: Violation[]): void {
+  path: string, out: Violation[], waived: Waived = new Set()): void {
   const shape = shapeOf(model, shapeName);
   const tp = typeProblem(shape, value);
   if (tp) {
@@ -111,7 +114,7 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
       add(`Member must have length less than or equal to ${shape.max}`);
     }
     items.forEach((item, i) =>
-      validateShape(model, shape.member!.shape, item, `${path}.${i + 1}.member`, out));
+      validateShape(model, shape.member!.shape, item, `${path}.${i + 1}.member`, out, waived));
   } else if (shape.type === 'map') {
     const entries = Object.entries(value as Record<string, unknown>);
     if (shape.min !== undefined && entries.length < shape.min) {
@@ -121,18 +124,21 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
       add(`Member must have length less than or equal to ${shape.max}`);
     }
     for (const [k, v] of entries) {
-      validateShape(model, shape.key!.shape, k, `${path}.key`, out);
-      validateShape(model, shape.value!.shape, v, `${path}.${k}.value`, out);
+      validateShape(model, shape.key!.shape, k, `${path}.key`, out, waived);
+      validateShape(model, shape.value!.shape, v, `${path}.${k}.value`, out, waived);
     }
   } else if (shape.type === 'structure') {
-    validateMembers(model, shape, value as Record<string, unknown>, path, out);
+    validateMembers(model, shapeName, value as Record<string, unknown>, path, out, waived);
   }
 }
 
-export function validateMembers(model: ServiceModel, shape: Shape,
-  value: Record<string, unknown>, path: string, out: Violation[]): void {
+export function validateMembers(model: ServiceModel, shapeName: string,
+  value: Record<string, unknown>, path: string, out: Violation[], waived: Waived = new Set()):
+  void {
+  const shape = shapeOf(model, shapeName);
   const prefix = path ? `${path}.` : '';
   for (const req of shape.required ?? []) {
+    if (waived.has(`${shapeName}.${req}`)) continue;
     if (value[req] === undefined || value[req] === null) {
       out.push({ path: `${prefix}${req}`, value: null, constraint: 'Member must not be null' });
     }
@@ -140,7 +146,7 @@ export function validateMembers(model: ServiceModel, shape: Shape,
   for (const [name, ref] of Object.entries(shape.members ?? {})) {
     const v = value[name];
     if (v === undefined || v === null) continue;
-    validateShape(model, ref.shape, v, `${prefix}${name}`, out);
+    validateShape(model, ref.shape, v, `${prefix}${name}`, out, waived);
   }
 }
 
