@@ -6,6 +6,8 @@ import { startCloud, writeReadyFile, type CloudInfo } from '../cloud/cloud.js';
 import { runDemo, SIGNINGS, type SigningName } from '../fleet/demo.js';
 import { runFleetCommand } from '../fleet/fleetCommand.js';
 import { EXIT } from './errors.js';
+import { readJsonFile } from './jsonInput.js';
+import { applyPreload, readPreloadFile } from '../cloud/preload.js';
 
 /** The product's own commands: demo, cloud, fleet. Thin: parse, then call the modules. */
 
@@ -54,13 +56,32 @@ export function registerProductCommands(y: Argv): Argv {
         .option('ready-file', { type: 'string', describe: 'write {endpointUrl, mqttUrl} here' })
         .option('certs-dir', { type: 'string', describe: 'development chains (default certs/dev)' })
         .option('strict-targets', { type: 'boolean', default: false,
-          describe: 'reject bare thing names in targets, as the service would' }),
+          describe: 'reject bare thing names in targets, as the service would' })
+        .option('preload', { type: 'string',
+          describe: 'things, groups, objects, streams and signing jobs to start with (JSON)' })
+        .option('sigv4-keys', { type: 'string',
+          describe: 'verify SigV4 signatures against {"ACCESS_KEY_ID": "secret", ...}' }),
       async (a) => {
+        const preload = a.preload ? readPreloadFile(a.preload) : undefined;
+        const keys = a['sigv4-keys'] ? await readJsonFile(a['sigv4-keys']) : undefined;
+        if (keys && Object.values(keys).some((v) => typeof v !== 'string')) {
+          throw new SimError('OTASIM_BAD_JSON',
+            `${a['sigv4-keys']}: expected {"ACCESS_KEY_ID": "secret", ...} with string secrets`);
+        }
         const cloud = await startCloud({
           host: a.host, mqttPort: a['mqtt-port'], apiPort: a['api-port'], brokerUrl: a['broker-url'],
           timeScale: positive('time-scale', a['time-scale']), certsDir: a['certs-dir'],
           strictTargets: a['strict-targets'],
+          verifySigV4: keys ? { keys: keys as Record<string, string> } : undefined,
         });
+        if (preload) {
+          const r = applyPreload(cloud.core, preload);
+          logger().info(r, 'preloaded');
+          for (const id of r.resigned) {
+            process.stderr.write(`warning: signing job ${id} was re-signed with this cloud's ` +
+              'development chain (its fixture signature did not verify)\n');
+          }
+        }
         if (a['ready-file']) await writeReadyFile(a['ready-file'], cloud);
         process.stdout.write(JSON.stringify({ endpointUrl: cloud.endpointUrl, mqttUrl: cloud.mqttUrl }) + '\n');
         logger().info({ endpointUrl: cloud.endpointUrl, mqttUrl: cloud.mqttUrl }, 'cloud ready');

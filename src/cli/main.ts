@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { setLogLevel } from '../log.js';
 import { registerProductCommands } from './commands.js';
+import { registerAwsCommands } from './aws/index.js';
 import { EXIT, reportError } from './errors.js';
 
 /** `ota-sim`: the product's command line. */
@@ -21,6 +22,7 @@ const cli = yargs(hideBin(process.argv))
   });
 
 registerProductCommands(cli);
+registerAwsCommands(cli);
 
 try {
   await cli.parseAsync();

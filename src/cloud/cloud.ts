@@ -10,6 +10,7 @@ import { CloudCore } from './core.js';
 import { MqttApi } from './mqttApi.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { Router } from './api/router.js';
+import type { SigV4Keys } from './api/sigv4.js';
 
 /** Starts one local cloud: broker (or external bus), services, REST API. */
 export interface CloudOptions {
@@ -23,6 +24,8 @@ export interface CloudOptions {
   region?: string;
   accountId?: string;
   strictTargets?: boolean;
+  /** Verify SigV4 signatures against these keys; by default any credentials are accepted. */
+  verifySigV4?: SigV4Keys;
 }
 
 export interface Cloud {
@@ -104,7 +107,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
         headers: { 'Content-Type': core.metrics.registry.contentType } };
     });
   };
-  const api = await startApiServer(core, { host, port: opts.apiPort ?? 0, extra });
+  const api = await startApiServer(core, { host, port: opts.apiPort ?? 0, extra,
+    verifySigV4: opts.verifySigV4 });
   const anchor = clock instanceof ScaledClock ? clock.anchor()
     : { scale: 1, anchorWall: Date.now(), anchorVirtual: clock.now() };
   info = () => ({

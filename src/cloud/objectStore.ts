@@ -70,6 +70,17 @@ export class ObjectStore {
     }
   }
 
+  bucketNames(): string[] {
+    return [...this.buckets.keys()];
+  }
+
+  /** The newest version of every key in a bucket (what ListObjects shows). */
+  latest(bucket: string): ObjectVersion[] {
+    const keys = this.buckets.get(bucket);
+    if (!keys) throw new ApiError('NoSuchBucket', `The specified bucket does not exist: ${bucket}`);
+    return [...keys.values()].map((v) => v[v.length - 1]!);
+  }
+
   versions(bucket: string, key: string): ObjectVersion[] {
     return this.buckets.get(bucket)?.get(key) ?? [];
   }

@@ -111,6 +111,12 @@ export function validateCreateOtaUpdate(input: CreateOtaUpdateInput,
   if (exp !== undefined && (!Number.isInteger(exp) || exp < 60 || exp > 3600)) {
     bad(`awsJobPresignedUrlConfig.expiresInSec is ${exp}; expected 60-3600`);
   }
+  // The model leaves this long unbounded; the documented range is 1-10080 (§1.3), and CreateJob
+  // would only refuse it after the response, leaving a CREATE_FAILED update behind.
+  const timeout = input.awsJobTimeoutConfig?.inProgressTimeoutInMinutes;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 10080)) {
+    bad(`awsJobTimeoutConfig.inProgressTimeoutInMinutes is ${timeout}; expected 1-10080`);
+  }
   const abort = input.awsJobAbortConfig;
   if (abort && (!Array.isArray(abort.abortCriteriaList) || abort.abortCriteriaList.length === 0)) {
     bad('awsJobAbortConfig.abortCriteriaList must list at least one criterion');

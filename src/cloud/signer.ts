@@ -129,7 +129,8 @@ export class Signer {
         `profileName '${input.profileName}' must be 2-64 characters of [a-zA-Z0-9_]`);
     }
     this.platform(input.platformId);
-    const version = randomUUID().slice(0, 10).replace(/-/g, '');
+    // The model's ProfileVersion pattern is exactly ten alphanumerics.
+    const version = randomUUID().replace(/-/g, '').slice(0, 10);
     const profileArn = arn.signingProfile(this.account, input.profileName);
     const profile: SigningProfile = {
       profileName: input.profileName,

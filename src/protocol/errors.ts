@@ -26,6 +26,17 @@ export const AWS_ERROR_STATUS = {
   ValidationException: 400,
   NoSuchKey: 404,
   NoSuchBucket: 404,
+  NoSuchUpload: 404,
+  InvalidPart: 400,
+  // SigV4 verification failures (sigv4.ts): rest-json names, then the S3 codes.
+  MissingAuthenticationTokenException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
+  IncompleteSignatureException: 400,
+  AccessDenied: 403,
+  InvalidAccessKeyId: 403,
+  SignatureDoesNotMatch: 403,
+  AuthorizationQueryParametersError: 400,
 } as const;
 
 export type AwsErrorType = keyof typeof AWS_ERROR_STATUS;

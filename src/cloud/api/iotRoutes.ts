@@ -5,6 +5,7 @@ import type { CreateOtaUpdateInput } from '../otaValidate.js';
 import type { CreateJobInput } from '../jobs/types.js';
 import type { Router } from './router.js';
 import { paginate } from './paginate.js';
+import { bareTargetWarning } from './targetWarning.js';
 import {
   describeExecution, describeJob, executionSummary, jobSummary, otaUpdateInfo, epoch,
 } from './shapes.js';
@@ -16,7 +17,7 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
   r.add('POST', '/otaUpdates/{otaUpdateId}', 'CreateOTAUpdate', (req) => {
     const body = req.json() as unknown as CreateOtaUpdateInput;
     const u = c.ota.create({ ...body, otaUpdateId: req.params.otaUpdateId! });
-    return { body: {
+    return { headers: bareTargetWarning(body.targets), body: {
       otaUpdateId: u.otaUpdateId, awsIotJobId: u.awsIotJobId, otaUpdateArn: u.otaUpdateArn,
       awsIotJobArn: u.awsIotJobArn, otaUpdateStatus: u.status,
     } };
@@ -75,7 +76,16 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
       thingArn: t.thingArn, attributes: t.attributes, version: t.version } };
   });
   r.add('GET', '/things', 'ListThings', (req) => {
-    const { page, nextToken } = paginate([...c.registry.things.values()], req.query);
+    const attr = req.query.get('attributeName');
+    const value = req.query.get('attributeValue');
+    const prefix = bool(req.query, 'usePrefixAttributeValue');
+    const all = [...c.registry.things.values()].filter((t) => {
+      if (attr === null) return true;
+      const v = t.attributes[attr];
+      if (v === undefined) return false;
+      return value === null || (prefix ? v.startsWith(value) : v === value);
+    });
+    const { page, nextToken } = paginate(all, req.query);
     return { body: { things: page.map((t) => ({ thingName: t.thingName, thingArn: t.thingArn,
       attributes: t.attributes, version: t.version })), nextToken } };
   });
@@ -120,7 +130,8 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
   r.add('PUT', '/jobs/{jobId}', 'CreateJob', (req) => {
     const b = req.json() as unknown as CreateJobInput & { document?: string };
     const job = c.jobs.createJob({ ...b, jobId: req.params.jobId! });
-    return { body: { jobArn: job.jobArn, jobId: job.jobId, description: job.description } };
+    return { headers: bareTargetWarning(b.targets),
+      body: { jobArn: job.jobArn, jobId: job.jobId, description: job.description } };
   });
   r.add('GET', '/jobs/{jobId}', 'DescribeJob', (req) => {
     const job = c.jobs.getJob(req.params.jobId!);
@@ -131,8 +142,11 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
   r.add('GET', '/jobs', 'ListJobs', (req) => {
     const status = req.query.get('status');
     const sel = req.query.get('targetSelection');
+    const groupName = req.query.get('thingGroupName');
+    const groupArn = groupName === null ? null : c.registry.getGroup(groupName).groupArn;
     const all = [...c.jobs.jobs.values()].filter((j) =>
-      (!status || j.status === status) && (!sel || j.targetSelection === sel));
+      (!status || j.status === status) && (!sel || j.targetSelection === sel) &&
+      (groupArn === null || j.targets.includes(groupArn)));
     const { page, nextToken } = paginate(all, req.query);
     return { body: { jobs: page.map(jobSummary), nextToken } };
   });
@@ -158,7 +172,9 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
   r.add('GET', '/things/{thingName}/jobs', 'ListJobExecutionsForThing', (req) => {
     const thing = req.params.thingName!;
     const status = req.query.get('status');
+    const jobId = req.query.get('jobId');
     const all = [...c.jobs.jobs.values()]
+      .filter((j) => jobId === null || j.jobId === jobId)
       .map((j) => j.executions.get(thing))
       .filter((e): e is NonNullable<typeof e> => !!e && (!status || e.status === status));
     const { page, nextToken } = paginate(all, req.query);
@@ -168,7 +184,8 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
   r.add('GET', '/things/{thingName}/jobs/{jobId}', 'DescribeJobExecution', (req) => {
     const job = c.jobs.getJob(req.params.jobId!);
     const ex = job.executions.get(req.params.thingName!);
-    if (!ex) {
+    const number = req.query.get('executionNumber');
+    if (!ex || (number !== null && Number(number) !== ex.executionNumber)) {
       throw new ApiError('ResourceNotFoundException',
         `Job execution for job ${job.jobId} on thing ${req.params.thingName} cannot be found.`);
     }

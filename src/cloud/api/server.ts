@@ -8,6 +8,8 @@ import { Router, type Request, type Response } from './router.js';
 import { addIotRoutes } from './iotRoutes.js';
 import { addSignerRoutes } from './signerRoutes.js';
 import { addS3Routes } from './s3Routes.js';
+import { checkRequest } from './modelCheck.js';
+import { verifySigV4, type SigV4Keys } from './sigv4.js';
 
 /**
  * The REST endpoint: IoT and Signer (rest-json) and S3 (path style) on one port. A request
@@ -37,7 +39,7 @@ function s3ErrorXml(code: string, message: string, resource: string): Buffer {
 }
 
 export async function startApiServer(core: CloudCore, opts: { host: string; port: number;
-  extra?: ExtraRoutes; s3Extra?: ExtraRoutes }): Promise<ApiServer> {
+  extra?: ExtraRoutes; s3Extra?: ExtraRoutes; verifySigV4?: SigV4Keys }): Promise<ApiServer> {
   const api = new Router();
   addIotRoutes(api, core);
   addSignerRoutes(api, core);
@@ -82,7 +84,7 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     const method = req.method ?? 'GET';
     const service = serviceOf(req, url.searchParams);
     const isS3Signed = service === 's3';
-    let match: ReturnType<Router['match']>;
+    let match: ReturnType<Router["match"]> = undefined;
     let viaS3 = false;
     let routeError: unknown;
     try {
@@ -115,10 +117,15 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     let out: Response;
     let operation = match?.operation ?? 'Unknown';
     try {
+      if (opts.verifySigV4) {
+        verifySigV4({ method, rawUrl: req.url ?? '/', headers: req.headers, body,
+          keys: opts.verifySigV4.keys });
+      }
       if (routeError) throw routeError;
       if (!match) {
         throw new ApiError('ResourceNotFoundException', `No operation at ${method} ${url.pathname}`);
       }
+      if (!viaS3) checkRequest(match.operation, request);
       out = await match.handler(request);
     } catch (e) {
       if (!(e instanceof ApiError)) {
