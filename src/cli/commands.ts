@@ -12,8 +12,26 @@ import { applyPreload, readPreloadFile } from '../cloud/preload.js';
 /** The product's own commands: demo, cloud, fleet. Thin: parse, then call the modules. */
 
 function positive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw new SimError('OTASIM_BAD_OPTION', `--${name} must be > 0, got ${v}`);
+  if (!Number.isFinite(v) || v <= 0) {
+    throw new SimError('OTASIM_BAD_OPTION', `--${name} must be a number > 0, got ${raw(name)}`);
+  }
   return v;
+}
+
+function count(name: string, v: number, min = 1): number {
+  if (!Number.isInteger(v) || v < min) {
+    throw new SimError('OTASIM_BAD_OPTION',
+      `--${name} must be a whole number >= ${min}, got ${raw(name)}`);
+  }
+  return v;
+}
+
+/** The text the user typed for an option (yargs turns 'abc' into NaN). */
+function raw(name: string): string {
+  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return 'nothing';
+  const a = process.argv[i]!;
+  return JSON.stringify(a.includes('=') ? a.slice(a.indexOf('=') + 1) : process.argv[i + 1] ?? '');
 }
 
 export function registerProductCommands(y: Argv): Argv {
@@ -37,10 +55,10 @@ export function registerProductCommands(y: Argv): Argv {
         .option('timeout', { type: 'number', default: 900, describe: 'wall seconds to wait at most' }),
       async (a) => {
         const r = await runDemo({
-          things: positive('things', a.things), protocol: a.protocol,
-          fileSize: positive('file-size', a['file-size']), signing: a.signing, crypto: a.crypto,
+          things: count('things', a.things), protocol: a.protocol,
+          fileSize: count('file-size', a['file-size'], 64), signing: a.signing, crypto: a.crypto,
           timeScale: positive('time-scale', a['time-scale']), otaUpdateFile: a['ota-update'],
-          mix: a.mix, report: a.report, seed: a.seed, workers: positive('workers', a.workers),
+          mix: a.mix, report: a.report, seed: a.seed, workers: count('workers', a.workers),
           timeoutSec: positive('timeout', a.timeout), blocksPerRequest: a['blocks-per-request'],
           brokerUrl: a['broker-url'],
         });
@@ -115,8 +133,11 @@ export function registerProductCommands(y: Argv): Argv {
         .option('timeout', { type: 'number', default: 3600 }),
       async (a) => {
         const ok = await runFleetCommand({
-          endpointUrl: a['endpoint-url'], things: a.things, fleetFile: a.fleet, group: a.group,
-          prefix: a.prefix, workers: a.workers, shard: a.shard, report: a.report, until: a.until,
+          endpointUrl: a['endpoint-url'],
+          things: a.things === undefined ? undefined : count('things', a.things),
+          fleetFile: a.fleet, group: a.group,
+          prefix: a.prefix, workers: count('workers', a.workers), shard: a.shard, report: a.report,
+          until: a.until,
           idleSeconds: a['idle-seconds'], mix: a.mix, seed: a.seed, signing: a.signing,
           crypto: a.crypto, protocol: a.protocol, subscribeReplies: a['subscribe-replies'],
           timeoutSec: a.timeout,

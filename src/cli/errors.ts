@@ -3,9 +3,10 @@ import { ApiError, SimError } from '../protocol/errors.js';
 /** Exit codes follow the AWS CLI: 252 usage/parameter, 254 service error, 255 anything else. */
 export const EXIT = { ok: 0, usage: 252, service: 254, other: 255, failedRollout: 1 } as const;
 
-export function reportError(e: unknown, operation = 'the'): number {
+export function reportError(e: unknown): number {
   if (e instanceof ApiError) {
-    process.stderr.write(`\nAn error occurred (${e.type}) when calling the ${operation} operation: ` +
+    const op = e.operation ?? 'requested';
+    process.stderr.write(`\nAn error occurred (${e.type}) when calling the ${op} operation: ` +
       `${e.message}\n`);
     return EXIT.service;
   }

@@ -18,7 +18,7 @@ export class CloudClient {
 
   async call<T = Record<string, unknown>>(method: string, path: string,
     opts: { body?: unknown; query?: Record<string, string | number | boolean | undefined>;
-      raw?: Buffer; headers?: Record<string, string> } = {}): Promise<T> {
+      raw?: Buffer; headers?: Record<string, string>; operation?: string } = {}): Promise<T> {
     const url = new URL(path, this.endpointUrl);
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -44,7 +44,9 @@ export class CloudClient {
         message = (JSON.parse(text) as { message?: string }).message ?? text;
       } catch { /* S3 errors are XML */ }
       const known = type in AWS_ERROR_STATUS ? (type as AwsErrorType) : 'InternalFailureException';
-      throw new ApiError(known, message);
+      const err = new ApiError(known, message);
+      err.operation = opts.operation;
+      throw err;
     }
     if (!text) return {} as T;
     const ct = String(res.headers['content-type'] ?? '');

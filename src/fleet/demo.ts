@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { ScaledClock, type ClockAnchor } from '../clock.js';
 import { CloudClient } from '../client/cloudClient.js';
 import { SimError } from '../protocol/errors.js';
@@ -73,6 +74,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const out = o.out ?? process.stdout;
   const say = (s: string) => { if (!o.quiet) out.write(`${s}\n`); };
   const started = Date.now();
+  // Everything the user gave is checked before a process starts: bad input costs nothing.
+  const mix = parseMix(o.mix);
+  const template = await readJsonFile(o.otaUpdateFile ?? DEMO_FIXTURE);
   const cloudArgs = ['--time-scale', String(o.timeScale)];
   if (o.brokerUrl) cloudArgs.push('--broker-url', o.brokerUrl);
   const cloudProc = await spawnCloud(cloudArgs);
@@ -109,15 +113,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       ...(o.blocksPerRequest ? { maxBlocksPerRequest: o.blocksPerRequest } : {}),
     });
     const { thingName: _n, behaviour: _b, faults: _f, ...profile } = base;
-    const behaviours = assignBehaviours(o.things, parseMix(o.mix), o.seed);
+    const behaviours = assignBehaviours(o.things, mix, o.seed);
     const specs: ThingSpec[] = names.map((name, i) => ({ name, behaviour: behaviours[i]! }));
     fleet = new Fleet({ clock: info.clock, profile: profile as DeviceProfile, things: specs,
       workers: o.workers });
     await waitOnline(fleet, o.things, 120_000);
     say(`fleet: ${o.things} things online in ${o.workers} worker threads`);
 
-    const input = await demoInput(o, info, signed);
-    const createOutput = await client.call('POST', `/otaUpdates/${input.otaUpdateId}`, { body: input });
+    const input = demoInput(o, template, info, signed);
+    const createOutput = await client.call('POST', `/otaUpdates/${input.otaUpdateId}`,
+      { body: input, operation: 'CreateOTAUpdate' });
     say(JSON.stringify(createOutput, null, 4));
     const jobId = `AFR_OTA-${String(input.otaUpdateId)}`;
     await waitForJob(client, jobId, String(input.otaUpdateId));
@@ -165,11 +170,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
 }
 
-async function demoInput(o: DemoOptions, info: CloudInfo, signed: { bucket: string; key: string;
-  signingJobId: string }): Promise<Record<string, unknown>> {
-  const file = o.otaUpdateFile ?? new URL('../../../fixtures/demo-ota-update.json', import.meta.url)
-    .pathname;
-  const input = await readJsonFile(file.replace(/^file:\/\//, ''));
+const DEMO_FIXTURE = fileURLToPath(new URL(
+  import.meta.url.endsWith('.ts') ? '../../fixtures/demo-ota-update.json'
+    : '../../../fixtures/demo-ota-update.json', import.meta.url));
+
+function demoInput(o: DemoOptions, template: Record<string, unknown>, info: CloudInfo,
+  signed: { bucket: string; key: string; signingJobId: string }): Record<string, unknown> {
+  const input = structuredClone(template);
   input.protocols ??= o.protocol === 'both' ? ['MQTT', 'HTTP'] : [o.protocol];
   input.targets ??= [`arn:aws:iot:${info.region}:${info.accountId}:thinggroup/${DEFAULTS.demo.group}`];
   input.files ??= [{

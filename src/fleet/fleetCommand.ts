@@ -64,6 +64,11 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   const file: FleetFile = o.fleetFile ? (await readJsonFile(o.fleetFile)) as FleetFile : {};
   const total = o.things ?? file.things;
   if (total === undefined) throw new SimError('OTASIM_BAD_OPTION', 'give --things N or --fleet FILE');
+  const validList = Array.isArray(total) && total.length > 0 && total.every((t) => typeof t === 'string');
+  if (!validList && !(typeof total === 'number' && Number.isInteger(total) && total >= 1)) {
+    throw new SimError('OTASIM_BAD_JSON', `${o.fleetFile}: "things" must be a whole number >= 1 ` +
+      `or a non-empty list of thing names, got ${JSON.stringify(total)}`);
+  }
   const names = thingNames(total, file.prefix ?? o.prefix, parseShard(o.shard));
   const client = new CloudClient(o.endpointUrl);
   const info = await client.call<CloudInfo>('GET', '/ota-sim/info');

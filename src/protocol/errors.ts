@@ -45,6 +45,8 @@ export class ApiError extends Error {
   readonly type: AwsErrorType;
   readonly status: number;
   readonly extra: Record<string, unknown>;
+  /** The API operation that failed, when a client knows it (for the AWS CLI error line). */
+  operation?: string;
 
   constructor(type: AwsErrorType, message: string, extra: Record<string, unknown> = {}) {
     super(message);
