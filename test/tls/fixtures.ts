@@ -48,3 +48,17 @@ export function nextMessage(c: mqtt.MqttClient, topic: string): Promise<Buffer> 
     c.on('message', on);
   });
 }
+
+/** SUBACK return codes (128 = refused); mqtt.js's subscribeAsync rejects on any refusal. */
+export function subscribeCodes(c: mqtt.MqttClient, topics: string | string[], qos: 0 | 1):
+  Promise<number[]> {
+  return new Promise((resolve) => {
+    const on = (p: mqtt.Packet) => {
+      if (p.cmd !== 'suback') return;
+      c.off('packetreceive', on);
+      resolve((p as mqtt.ISubackPacket).granted as number[]);
+    };
+    c.on('packetreceive', on);
+    c.subscribe(topics, { qos }, () => { /* the codes are read from the SUBACK above */ });
+  });
+}
