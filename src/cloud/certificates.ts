@@ -132,7 +132,8 @@ export class CertificateRegistry {
     const id = fingerprint(x.raw);
     const existing = this.cas.get(id);
     if (existing) {
-      throw new ApiError('ResourceAlreadyExistsException', 'The CA certificate is already registered',
+      throw new ApiError('ResourceAlreadyExistsException',
+        'The CA certificate is already registered',
         { resourceId: id, resourceArn: existing.certificateArn });
     }
     // TODO(fidelity): the verification certificate signed over a registration code (DEFAULT
@@ -380,7 +381,8 @@ export class CertificateRegistry {
     }
     const things = this.thingsOfCert.get(id);
     if (!things?.size) {
-      return { ok: false, reason: `certificate ${id} is not attached to a thing`, certificateId: id };
+      return { ok: false, reason: `certificate ${id} is not attached to a thing`,
+        certificateId: id };
     }
     if (!things.has(clientId)) {
       return { ok: false, certificateId: id, reason: `client id '${clientId}' does not match ` +

@@ -68,7 +68,8 @@ export function identityConnectOptions(cfg: ThingConfig): Partial<IClientOptions
   if (cfg.mqttUsername !== undefined) out.username = cfg.mqttUsername;
   if (cfg.tls) {
     Object.assign(out, { key: cfg.tls.keyPem, cert: cfg.tls.certPem, ca: cfg.tls.caPem,
-      rejectUnauthorized: true, ...(cfg.tls.servername ? { servername: cfg.tls.servername } : {}) });
+      rejectUnauthorized: true });
+    if (cfg.tls.servername) out.servername = cfg.tls.servername;
   }
   return out;
 }

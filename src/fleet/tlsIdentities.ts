@@ -1,4 +1,5 @@
-import { ApiError } from '../protocol/errors.js';
+import { ApiError, SimError } from '../protocol/errors.js';
+import type { ThingConfig } from '../device/config.js';
 import type { CloudClient } from '../client/cloudClient.js';
 import { createChain, issueCert, type DevChain } from '../pki/index.js';
 
@@ -94,4 +95,24 @@ export async function provisionThingCertificates(client: CloudClient, names: str
     identities[index.get(x)!] = { ...x, ...reg };
   });
   return { ca, caCertificateId, identities, issueMs: t1 - t0, registerMs: Date.now() - t1 };
+}
+
+/**
+ * `--tls` for the demo and the fleet: certificates for `names` (already registered things),
+ * as per-thing overrides pointing each thing at the cloud's TLS listener.
+ */
+export async function tlsThingOverrides(client: CloudClient, names: string[],
+  info: { mqttsUrl?: string; tlsRootPem: string }):
+  Promise<{ overrides: Map<string, Partial<ThingConfig>>; issueMs: number; registerMs: number }> {
+  const url = info.mqttsUrl;
+  if (!url) {
+    throw new SimError('OTASIM_BAD_OPTION',
+      '--tls needs a cloud with a TLS listener (ota-sim cloud --mqtts-port 0)');
+  }
+  const p = await provisionThingCertificates(client, names);
+  const overrides = new Map(p.identities.map((id) => [id.thingName, {
+    mqttUrl: url,
+    tls: { certPem: id.certPem, keyPem: id.keyPem, caPem: info.tlsRootPem },
+  } satisfies Partial<ThingConfig>]));
+  return { overrides, issueMs: p.issueMs, registerMs: p.registerMs };
 }

@@ -62,7 +62,8 @@ export class ConnectionGate {
 
   constructor(private readonly o: GateOptions) {
     o.certs.onStatusChange((c) => {
-      if (c.status !== 'ACTIVE') this.dropCertificate(c.certificateId, `certificate is ${c.status}`);
+      if (c.status === 'ACTIVE') return;
+      this.dropCertificate(c.certificateId, `certificate is ${c.status}`);
     });
   }
 
