@@ -1,5 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { ApiError, type AwsErrorType } from '../protocol/errors.js';
+import { ApiError } from '../protocol/errors.js';
 import type { Account } from '../protocol/arn.js';
 import { issueCert } from '../pki/index.js';
 
@@ -59,22 +59,9 @@ export interface CertificateRegistryOptions {
 
 type CertErrorType = 'CertificateStateException' | 'CertificateValidationException'
   | 'CertificateConflictException';
-const CERT_ERROR_STATUS: Record<CertErrorType, number> = {
-  CertificateStateException: 406,
-  CertificateValidationException: 400,
-  CertificateConflictException: 409,
-};
 
-/**
- * The model's certificate exceptions, carried on ApiError so the REST layer answers with the
- * right x-amzn-ErrorType and status.
- * TODO(errors): move these three into AWS_ERROR_STATUS in src/protocol/errors.ts (not ours).
- */
 export function certError(type: CertErrorType, message: string): ApiError {
-  const e = new ApiError('InvalidRequestException', message);
-  Object.assign(e, { type: type as unknown as AwsErrorType, name: type,
-    status: CERT_ERROR_STATUS[type] });
-  return e;
+  return new ApiError(type, message);
 }
 
 export const fingerprint = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
