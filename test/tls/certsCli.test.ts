@@ -97,7 +97,8 @@ describe('certificate verbs and `certs things`', () => {
       `file://${path.join(dir, 'leaf.pem')}`, ...ep()])).out);
     const d = JSON.parse((await cli(['describe-certificate', '--certificate-id',
       reg.certificateId, ...ep()])).out).certificateDescription;
-    expect([d.status, d.caCertificateId]).toEqual(['INACTIVE', JSON.parse(caOut.out).certificateId]);
+    expect([d.status, d.caCertificateId])
+      .toEqual(['INACTIVE', JSON.parse(caOut.out).certificateId]);
   });
 
   it('issues thing certificates to files that connect over TLS', async () => {
