@@ -52,6 +52,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('workers', { type: 'number', default: DEFAULTS.demo.workers })
         .option('blocks-per-request', { type: 'number', describe: 'agent n (default 1)' })
         .option('broker-url', { type: 'string', describe: 'use an external MQTT broker' })
+        .option('tls', { type: 'boolean', default: false,
+          describe: 'a certificate per thing, mutual TLS to the cloud' })
         .option('timeout', { type: 'number', default: 900, describe: 'wall seconds to wait at most' }),
       async (a) => {
         const r = await runDemo({
@@ -60,7 +62,7 @@ export function registerProductCommands(y: Argv): Argv {
           timeScale: positive('time-scale', a['time-scale']), otaUpdateFile: a['ota-update'],
           mix: a.mix, report: a.report, seed: a.seed, workers: count('workers', a.workers),
           timeoutSec: positive('timeout', a.timeout), blocksPerRequest: a['blocks-per-request'],
-          brokerUrl: a['broker-url'],
+          brokerUrl: a['broker-url'], tls: a.tls,
         });
         process.exitCode = r.ok ? EXIT.ok : EXIT.failedRollout;
       })
@@ -69,6 +71,10 @@ export function registerProductCommands(y: Argv): Argv {
         .option('host', { type: 'string', default: DEFAULTS.host })
         .option('mqtt-port', { type: 'number', default: 0, describe: '0 = any free port' })
         .option('api-port', { type: 'number', default: 0, describe: '0 = any free port' })
+        .option('mqtts-port', { type: 'number',
+          describe: 'mutual-TLS MQTT listener (0 = any free port); none when absent' })
+        .option('plain-isolation', { choices: ['thing', 'off'] as const, default: 'thing' as const,
+          describe: 'seal plain connections whose client id is a thing to its topics' })
         .option('broker-url', { type: 'string', describe: 'external broker instead of embedded' })
         .option('time-scale', { type: 'number', default: 1 })
         .option('ready-file', { type: 'string', describe: 'write {endpointUrl, mqttUrl} here' })
@@ -89,7 +95,8 @@ export function registerProductCommands(y: Argv): Argv {
         const cloud = await startCloud({
           host: a.host, mqttPort: a['mqtt-port'], apiPort: a['api-port'], brokerUrl: a['broker-url'],
           timeScale: positive('time-scale', a['time-scale']), certsDir: a['certs-dir'],
-          strictTargets: a['strict-targets'],
+          strictTargets: a['strict-targets'], mqttsPort: a['mqtts-port'],
+          plainIsolation: a['plain-isolation'],
           verifySigV4: keys ? { keys: keys as Record<string, string> } : undefined,
         });
         if (preload) {
@@ -101,7 +108,8 @@ export function registerProductCommands(y: Argv): Argv {
           }
         }
         if (a['ready-file']) await writeReadyFile(a['ready-file'], cloud);
-        process.stdout.write(JSON.stringify({ endpointUrl: cloud.endpointUrl, mqttUrl: cloud.mqttUrl }) + '\n');
+        process.stdout.write(JSON.stringify({ endpointUrl: cloud.endpointUrl,
+          mqttUrl: cloud.mqttUrl, mqttsUrl: cloud.mqttsUrl }) + '\n');
         logger().info({ endpointUrl: cloud.endpointUrl, mqttUrl: cloud.mqttUrl }, 'cloud ready');
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
@@ -130,6 +138,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
         .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'both' as const })
         .option('subscribe-replies', { type: 'boolean', default: false })
+        .option('tls', { type: 'boolean', default: false,
+          describe: 'a certificate per thing, mutual TLS to the cloud' })
         .option('timeout', { type: 'number', default: 3600 }),
       async (a) => {
         const ok = await runFleetCommand({
@@ -140,7 +150,7 @@ export function registerProductCommands(y: Argv): Argv {
           until: a.until,
           idleSeconds: a['idle-seconds'], mix: a.mix, seed: a.seed, signing: a.signing,
           crypto: a.crypto, protocol: a.protocol, subscribeReplies: a['subscribe-replies'],
-          timeoutSec: a.timeout,
+          timeoutSec: a.timeout, tls: a.tls,
         });
         process.exitCode = ok ? EXIT.ok : EXIT.failedRollout;
       });

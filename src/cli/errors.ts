@@ -3,9 +3,9 @@ import { ApiError, SimError } from '../protocol/errors.js';
 /** Exit codes follow the AWS CLI: 252 usage/parameter, 254 service error, 255 anything else. */
 export const EXIT = { ok: 0, usage: 252, service: 254, other: 255, failedRollout: 1 } as const;
 
-export function reportError(e: unknown): number {
+export function reportError(e: unknown, operation?: string): number {
   if (e instanceof ApiError) {
-    const op = e.operation ?? 'requested';
+    const op = e.operation ?? operation ?? 'requested';
     process.stderr.write(`\nAn error occurred (${e.type}) when calling the ${op} operation: ` +
       `${e.message}\n`);
     return EXIT.service;

@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { setLogLevel } from '../log.js';
 import { registerProductCommands } from './commands.js';
 import { registerAwsCommands } from './aws/index.js';
+import { registerCertVerbs, registerCertsThings } from './certs-things.js';
 import { EXIT, reportError } from './errors.js';
 
 /** `ota-sim`: the product's command line. */
@@ -22,7 +23,10 @@ const cli = yargs(hideBin(process.argv))
   });
 
 registerProductCommands(cli);
+cli.command('certs', 'Development certificates: thing identities for device code',
+  (b) => registerCertsThings(b).demandCommand(1, 'Name a certs command; see --help.'));
 registerAwsCommands(cli);
+registerCertVerbs(cli);
 
 try {
   await cli.parseAsync();

@@ -1,7 +1,9 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import mqtt from 'mqtt';
 import { jobsTopic, streamTopic } from '../protocol/topics.js';
+import type { ConnectionGate } from './tls/gate.js';
 
 /**
  * The cloud's view of MQTT: requests in, answers out. Two implementations: the embedded aedes
@@ -10,6 +12,8 @@ import { jobsTopic, streamTopic } from '../protocol/topics.js';
  */
 export interface CloudBus {
   readonly mqttUrl: string;
+  /** The mutual-TLS listener (`mqtts://…`), when there is one. */
+  readonly mqttsUrl?: string;
   onRequest(handler: (topic: string, payload: Buffer, clientId: string | undefined) => void): void;
   /** An answer to one requester (`…/accepted`, stream data): never seen by other clients. */
   reply(clientId: string | undefined, topic: string, payload: Buffer | string): void;
@@ -30,16 +34,32 @@ export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   aedesOptions?: Record<string, unknown>;
+  /** A second listener speaking MQTT over TLS (src/cloud/tls/serverIdentity.ts options). */
+  tls?: { port: number; options: tls.TlsOptions };
+  /** Identity and topic isolation hooks (src/cloud/tls/gate.ts). */
+  gate?: ConnectionGate;
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address() as net.AddressInfo;
+      resolve(`${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
+    });
+  });
 }
 
 export class EmbeddedBus implements CloudBus {
   mqttUrl = '';
+  mqttsUrl?: string;
+  private tlsServer?: tls.Server;
   private handler: (topic: string, payload: Buffer, clientId: string | undefined) => void = noop;
 
   private constructor(readonly aedes: Aedes, readonly server: net.Server) {}
 
   static async start(opts: EmbeddedBrokerOptions): Promise<EmbeddedBus> {
-    const aedes = await Aedes.createBroker(opts.aedesOptions ?? {});
+    const aedes = await Aedes.createBroker({ ...opts.gate?.hooks(), ...opts.aedesOptions });
     const server = net.createServer(aedes.handle);
     const bus = new EmbeddedBus(aedes, server);
     aedes.on('publish', (packet: PublishPacket, client: Client | null) => {
@@ -47,13 +67,19 @@ export class EmbeddedBus implements CloudBus {
         bus.handler(packet.topic, packet.payload as Buffer, client.id);
       }
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port, opts.host, () => resolve());
-    });
-    const addr = server.address() as net.AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    bus.mqttUrl = `mqtt://${host}:${addr.port}`;
+    if (opts.gate) {
+      const gate = opts.gate;
+      aedes.on('clientDisconnect', (c: Client) => gate.forget(c));
+    }
+    bus.mqttUrl = `mqtt://${await listen(server, opts.port, opts.host)}`;
+    if (opts.tls) {
+      // 'secureConnection' hands aedes the socket only after a completed handshake.
+      const tlsServer = tls.createServer(opts.tls.options, aedes.handle);
+      // A failed handshake (no shared version, bad certificate) is the peer's problem only.
+      tlsServer.on('tlsClientError', noop);
+      bus.tlsServer = tlsServer;
+      bus.mqttsUrl = `mqtts://${await listen(tlsServer, opts.tls.port, opts.host)}`;
+    }
     return bus;
   }
 
@@ -81,11 +107,12 @@ export class EmbeddedBus implements CloudBus {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+    const servers: net.Server[] = [this.server, ...(this.tlsServer ? [this.tlsServer] : [])];
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
       // Connections still open would keep close() waiting.
-      (this.server as net.Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-    });
+      (server as net.Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+    })));
   }
 }
 

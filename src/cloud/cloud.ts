@@ -11,6 +11,10 @@ import { MqttApi } from './mqttApi.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { Router } from './api/router.js';
 import type { SigV4Keys } from './api/sigv4.js';
+import { addCertRoutes } from './api/certRoutes.js';
+import { CertificateRegistry } from './certificates.js';
+import { ConnectionGate, type PlainIsolation } from './tls/gate.js';
+import { loadServerIdentity, serverTlsOptions } from './tls/serverIdentity.js';
 
 /** Starts one local cloud: broker (or external bus), services, REST API. */
 export interface CloudOptions {
@@ -26,6 +30,10 @@ export interface CloudOptions {
   strictTargets?: boolean;
   /** Verify SigV4 signatures against these keys; by default any credentials are accepted. */
   verifySigV4?: SigV4Keys;
+  /** Mutual-TLS MQTT listener port (0 = any free port); undefined = no TLS listener. */
+  mqttsPort?: number;
+  /** Topic isolation on the plain listener (see src/cloud/tls/gate.ts); default 'thing'. */
+  plainIsolation?: PlainIsolation;
 }
 
 export interface Cloud {
@@ -35,6 +43,9 @@ export interface Cloud {
   mqtt: MqttApi;
   endpointUrl: string;
   mqttUrl: string;
+  mqttsUrl?: string;
+  certs: CertificateRegistry;
+  gate: ConnectionGate;
   clock: Clock;
   info(): CloudInfo;
   stop(): Promise<void>;
@@ -43,6 +54,10 @@ export interface Cloud {
 export interface CloudInfo {
   endpointUrl: string;
   mqttUrl: string;
+  /** The mutual-TLS listener, when started with mqttsPort. */
+  mqttsUrl?: string;
+  /** The CA root devices trust for the TLS listener (like Amazon Root CA 1). */
+  tlsRootPem: string;
   region: string;
   accountId: string;
   clock: ClockAnchor;
@@ -71,10 +86,21 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   const clock = opts.clock ?? new ScaledClock({ scale: opts.timeScale ?? 1 });
   const account = { region: opts.region ?? DEFAULTS.region, accountId: opts.accountId ?? DEFAULTS.accountId };
   const log = logger().child({ component: 'cloud' });
-  const chains = await loadChains(opts.certsDir ?? DEFAULT_CERTS_DIR);
+  const certsDir = opts.certsDir ?? DEFAULT_CERTS_DIR;
+  const [chains, tlsId] = await Promise.all([loadChains(certsDir),
+    loadServerIdentity(certsDir, host)]);
+  let registry: CloudCore['registry'] | undefined;
+  const certs = new CertificateRegistry({ account, now: () => clock.now(), issuer: tlsId.issuer,
+    thingExists: (name) => registry?.things.has(name) ?? false });
+  const gate = new ConnectionGate({ certs, isThing: (n) => registry?.things.has(n) ?? false,
+    plainIsolation: opts.plainIsolation, log: logger().child({ component: 'broker' }) });
+  const trusted = () => [tlsId.rootPem, tlsId.issuer.certPem,
+    ...[...certs.cas.values()].map((c) => c.certificatePem)];
+  const tlsListener = opts.mqttsPort === undefined ? undefined
+    : { port: opts.mqttsPort, options: serverTlsOptions(tlsId, trusted) };
   const bus: CloudBus = opts.brokerUrl
     ? await ExternalBus.connect(opts.brokerUrl)
-    : await EmbeddedBus.start({ host, port: opts.mqttPort ?? 0 });
+    : await EmbeddedBus.start({ host, port: opts.mqttPort ?? 0, tls: tlsListener, gate });
   const core = new CloudCore({
     clock,
     account,
@@ -83,9 +109,11 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     strictTargets: opts.strictTargets,
     warn: (m) => log.warn(m),
   });
+  registry = core.registry;
   const mqtt = new MqttApi(bus, core.jobs, core.streams, core.objects, core.metrics);
   let info: () => CloudInfo = () => { throw new Error('not started'); };
   const extra = (r: Router) => {
+    addCertRoutes(r, certs);
     r.add('GET', '/ota-sim/info', 'OtaSimInfo', () => ({ body: info() }));
     r.add('GET', '/ota-sim/jobs/{jobId}/history', 'OtaSimJobHistory', (req) => {
       const job = core.jobs.getJob(req.params.jobId!);
@@ -114,6 +142,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   info = () => ({
     endpointUrl: api.endpointUrl,
     mqttUrl: bus.mqttUrl,
+    mqttsUrl: bus.mqttsUrl,
+    tlsRootPem: tlsId.rootPem,
     region: account.region,
     accountId: account.accountId,
     clock: anchor,
@@ -126,6 +156,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     core, bus, api, mqtt, clock,
     endpointUrl: api.endpointUrl,
     mqttUrl: bus.mqttUrl,
+    mqttsUrl: bus.mqttsUrl,
+    certs, gate,
     info,
     async stop() {
       await api.close();
@@ -138,6 +170,6 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
 export async function writeReadyFile(file: string, cloud: Cloud): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, JSON.stringify({ endpointUrl: cloud.endpointUrl, mqttUrl: cloud.mqttUrl,
-    pid: process.pid }));
+    mqttsUrl: cloud.mqttsUrl, pid: process.pid }));
   await fs.rename(tmp, file);
 }

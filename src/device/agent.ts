@@ -5,7 +5,7 @@ import { parseJobMessage, type ParsedOtaJob } from '../protocol/jobDocument.js';
 import { OtaErr, statusPayload } from '../protocol/agentStatus.js';
 import { BlockBitmap } from '../protocol/bitmap.js';
 import { decodeDataBlock, encodeGetStreamRequest, isStreamError } from '../protocol/streamCodec.js';
-import type { ThingConfig } from './config.js';
+import { identityConnectOptions, type ThingConfig } from './config.js';
 import { Flash, imageVersion } from './image.js';
 import { verifyImage } from './verify.js';
 
@@ -99,6 +99,7 @@ export class OtaAgent {
       reconnectPeriod: 1000,
       connectTimeout: 30_000,
       resubscribe: false,
+      ...identityConnectOptions(this.cfg),
     });
     this.client = client;
     client.on('connect', () => this.onConnect(client));

@@ -1,3 +1,4 @@
+import type { IClientOptions } from 'mqtt';
 import { DEFAULTS } from '../protocol/defaults.js';
 
 /** One simulated thing's configuration: the FreeRTOS build options it would be compiled with. */
@@ -46,6 +47,31 @@ export interface ThingConfig {
   subscribeReplies: boolean;
   behaviour: Behaviour;
   faults: DeviceFaults;
+  /** Mutual-TLS identity for an `mqtts://` URL, as IoT Core devices hold it (PEM texts). */
+  tls?: ThingTlsIdentity;
+  /** MQTT username, e.g. the SDK metrics string `?SDK=…&Version=…` AWS SDKs send. */
+  mqttUsername?: string;
+}
+
+export interface ThingTlsIdentity {
+  certPem: string;
+  keyPem: string;
+  /** The server's trust anchor (the cloud's TLS root, like Amazon Root CA 1). */
+  caPem: string;
+  /** SNI name; defaults to the URL host when that is a DNS name. */
+  servername?: string;
+}
+
+/** The connection options that carry the thing's identity (TLS and username). */
+export function identityConnectOptions(cfg: ThingConfig): Partial<IClientOptions> {
+  const out: Partial<IClientOptions> = {};
+  if (cfg.mqttUsername !== undefined) out.username = cfg.mqttUsername;
+  if (cfg.tls) {
+    Object.assign(out, { key: cfg.tls.keyPem, cert: cfg.tls.certPem, ca: cfg.tls.caPem,
+      rejectUnauthorized: true });
+    if (cfg.tls.servername) out.servername = cfg.tls.servername;
+  }
+  return out;
 }
 
 export function defaultThingConfig(thingName: string, mqttUrl: string,

@@ -7,6 +7,7 @@ import type { CloudInfo } from '../cloud/cloud.js';
 import { readJsonFile } from '../cli/jsonInput.js';
 import { Fleet } from './coordinator.js';
 import { registerThings } from './stage.js';
+import { tlsThingOverrides } from './tlsIdentities.js';
 import { assignBehaviours, parseMix } from './mix.js';
 import { progressLine, ProgressPrinter } from './progressView.js';
 import { SIGNINGS, type SigningName } from './demo.js';
@@ -32,6 +33,8 @@ export interface FleetCommandOptions {
   protocol: 'MQTT' | 'HTTP' | 'both';
   subscribeReplies: boolean;
   timeoutSec: number;
+  /** A certificate per thing, connecting to the cloud's mutual-TLS port. */
+  tls?: boolean;
 }
 
 interface FleetFile {
@@ -89,7 +92,9 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   });
   const { thingName: _n, behaviour: _b, faults: _f, ...profile } = base;
   const behaviours = assignBehaviours(names.length, parseMix(o.mix ?? file.mix), o.seed);
-  const specs: ThingSpec[] = names.map((name, i) => ({ name, behaviour: behaviours[i]! }));
+  const tls = o.tls ? await tlsThingOverrides(client, names, info) : undefined;
+  const specs: ThingSpec[] = names.map((name, i) => ({ name, behaviour: behaviours[i]!,
+    overrides: tls?.overrides.get(name) }));
   const started = Date.now();
   const clock = new ScaledClock(info.clock);
   const fleet = new Fleet({ clock: info.clock, profile: profile as DeviceProfile, things: specs,

@@ -19,6 +19,10 @@ export const AWS_ERROR_STATUS = {
   DeleteConflictException: 409,
   ConflictException: 409,
   LimitExceededException: 410,
+  // Certificate registry (iot 2015-05-28 model).
+  CertificateStateException: 406,
+  CertificateValidationException: 400,
+  CertificateConflictException: 409,
   InternalFailureException: 500,
   ServiceUnavailableException: 503,
   // S3-style and Signer errors share the catalogue so every HTTP answer has one source.
