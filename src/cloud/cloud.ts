@@ -9,6 +9,7 @@ import { CloudCore } from './core.js';
 import { MqttApi } from './mqttApi.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { Router } from './api/router.js';
+import { addPresignedRoutes } from './api/presignedRoutes.js';
 
 /** Starts one local cloud: broker (or external bus), services, REST API. */
 export interface CloudOptions {
@@ -95,7 +96,9 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
         headers: { 'Content-Type': core.metrics.registry.contentType } };
     });
   };
-  const api = await startApiServer(core, { host, port: opts.apiPort ?? 0, extra });
+  const api = await startApiServer(core, { host, port: opts.apiPort ?? 0, extra,
+    s3Extra: (r) => addPresignedRoutes(r, core) });
+  core.presign.endpoint = api.endpointUrl;
   const anchor = clock instanceof ScaledClock ? clock.anchor()
     : { scale: 1, anchorWall: Date.now(), anchorVirtual: clock.now() };
   info = () => ({
