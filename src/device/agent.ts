@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { Clock, TimerHandle } from '../clock.js';
 import { jobsTopic, streamTopic } from '../protocol/topics.js';
@@ -469,6 +470,7 @@ export class OtaAgent {
     this.download = undefined;
     if (d.protocol === 'MQTT') this.client?.unsubscribe(d.dataTopic);
     this.stats.phase = 'verifying';
+    this.flash.receivedSha256 = createHash('sha256').update(d.image).digest('hex');
     const v = verifyImage(this.cfg, d.image, d.job.certFile, d.job.signature,
       new Date(this.clock.now()), { sha256: d.sha256, sizeMismatch: d.sizeMismatch });
     if (!v.ok) {
