@@ -124,3 +124,14 @@ export class StatusRecorder {
     return this.client.endAsync(true);
   }
 }
+
+/** Current value of a prom-client counter for exactly these labels (0 when never counted). */
+export async function counterValue(
+  counter: { get(): Promise<{ values: Array<{ labels: object; value: number }> }> },
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const { values } = await counter.get();
+  const hit = values.find((v) => Object.entries(labels)
+    .every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want));
+  return hit?.value ?? 0;
+}

@@ -58,9 +58,11 @@ describe('download contract: MQTT and HTTP agree for every signing method', () =
       targets: [staged.groupArn], protocols: [protocol], signingJobId: staged.signingJobId,
       key: staged.key,
     });
-    await pump(clock, agents, () => recorder.of(thing).length >= EXPECTED.length ||
-      agent.stats.phase === 'failed', `${thing} done`);
-    const ex = cloud.core.jobs.getJob(jobId).executions.get(thing)!;
+    const exOf = () => cloud.core.jobs.getJob(jobId).executions.get(thing);
+    await pump(clock, agents, () => ['SUCCEEDED', 'FAILED'].includes(exOf()?.status ?? '') &&
+      (recorder.of(thing).length >= EXPECTED.length || agent.stats.phase === 'failed'),
+    `${thing} done`);
+    const ex = exOf()!;
     results.set(`${signing}/${protocol}`, {
       statuses: recorder.of(thing), sha: agent.flash.receivedSha256, execution: ex.status,
     });

@@ -77,7 +77,11 @@ export function addPresignedRoutes(r: Router, c: CloudCore): void {
       return s3Error(416, 'InvalidRange', 'The requested range is not satisfiable', resource,
         { RangeRequested: String(req.headers.range), ActualObjectSize: String(size) });
     }
-    if (!range) return { raw: v.data, headers: objectHeaders(v) };
+    if (!range) {
+      c.metrics.bytesServed.inc({ protocol: 'HTTP' }, size);
+      return { raw: v.data, headers: objectHeaders(v) };
+    }
+    c.metrics.bytesServed.inc({ protocol: 'HTTP' }, range.end + 1 - range.start);
     return {
       status: 206,
       raw: v.data.subarray(range.start, range.end + 1),
