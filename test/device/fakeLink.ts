@@ -14,6 +14,8 @@ import { bitmapToBlocks } from '../../src/protocol/bitmap.js';
  * tests run without sockets and in a fixed order. Only what the agent uses is implemented.
  */
 
+const DONE = ['SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELED', 'TIMED_OUT', 'REMOVED'];
+
 export interface FakeJob {
   jobId: string;
   document: Record<string, unknown>;
@@ -78,7 +80,7 @@ export class FakeCloud {
 
   nextMessage(thing: string): Record<string, unknown> {
     const j = this.jobThing === undefined || this.jobThing === thing ? this.job : undefined;
-    if (!j || ['SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELED'].includes(j.status)) {
+    if (!j || DONE.includes(j.status)) {
       return { timestamp: 1 };
     }
     const execution: Record<string, unknown> = { jobId: j.jobId, status: j.status };
