@@ -161,7 +161,8 @@ describe('sign, against a cloud', () => {
       bucket: 'fw-bucket', key: 'signed-online.bin' });
     const job = cloud.core.signer.getJob(r.jobId);
     expect(job).toMatchObject({ platformId: 'OtaSim-SHA256-RSA', signatureAlgorithm:
-      'SHA256withRSA', rawPayloadSize: 9000, signingParameters: { certname: '/certs/codesign.crt' } });
+      'SHA256withRSA', rawPayloadSize: 9000,
+    signingParameters: { certname: '/certs/codesign.crt' } });
     expect(r.signedObject?.bucketName).toBe('fw-bucket');
     expect(await deploy('signer-online', r.jobId, 'signed-online.bin', 'MQTT', 'rsa-sha256'))
       .toBe('SUCCEEDED');

@@ -93,7 +93,8 @@ export class FakeCloud {
     if (topic.endsWith('/jobs/$next/get')) {
       if (this.muteJobs) return;
       const token = (JSON.parse(payload.toString()) as { clientToken: string }).clientToken;
-      c.deliver(`${topic}/accepted`, JSON.stringify({ clientToken: token, ...this.nextMessage(c.id) }));
+      c.deliver(`${topic}/accepted`,
+        JSON.stringify({ clientToken: token, ...this.nextMessage(c.id) }));
       return;
     }
     const upd = /\/jobs\/([^/]+)\/update$/.exec(topic);

@@ -125,7 +125,8 @@ describe('reboot and self-test', () => {
     fake.job = job(docFor(fake.image, { fileType: 2 }));
     await drive(fake, clock, agent);
     expect(fake.updates.at(-1)).toBe(
-      '{"status":"SUCCEEDED","statusDetails":{"reason":"accepted  v0.0.2","updatedBy":"  v0.0.0"}}');
+      '{"status":"SUCCEEDED","statusDetails":{"reason":"accepted  v0.0.2",' +
+      '"updatedBy":"  v0.0.0"}}');
     expect(fake.connections).toHaveLength(1);
     expect(agent.flash.runningVersion).toBe(V100);
     await agent.stop();

@@ -103,7 +103,8 @@ export class StatusRecorder {
   private constructor(private readonly client: mqtt.MqttClient) {}
 
   static async start(mqttUrl: string): Promise<StatusRecorder> {
-    const client = await mqtt.connectAsync(mqttUrl, { clientId: `recorder-${process.pid}-${groups}` });
+    const client = await mqtt.connectAsync(mqttUrl,
+      { clientId: `recorder-${process.pid}-${groups}` });
     const r = new StatusRecorder(client);
     client.on('message', (topic, payload) => {
       const m = /^\$aws\/things\/([^/]+)\/jobs\/([^/]+)\/update$/.exec(topic);

@@ -31,13 +31,15 @@ describe('SigV4 query signing', () => {
       'X-Amz-Signature']);
     expect(q.get('X-Amz-Date')).toBe('20260101T120000Z');
     expect(q.get('X-Amz-Expires')).toBe('1800');
-    expect(q.get('X-Amz-Credential')).toBe('ASIAOTASIMLOCAL00001/20260101/us-east-1/s3/aws4_request');
+    expect(q.get('X-Amz-Credential'))
+      .toBe('ASIAOTASIMLOCAL00001/20260101/us-east-1/s3/aws4_request');
     expect(q.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(new URL(url).pathname).toBe('/fw-bucket/signed/image%20v1.bin');
   });
 
   it('keeps +, / and = of the session token percent-encoded (C28)', () => {
-    expect(url).toContain('X-Amz-Security-Token=IQoJb3Rhc2ltEA%2B%2Fsim%2F%2Ftoken%2Bwith%2Fodd%3Dchars%3D%3D');
+    expect(url).toContain('X-Amz-Security-Token=' +
+      'IQoJb3Rhc2ltEA%2B%2Fsim%2F%2Ftoken%2Bwith%2Fodd%3Dchars%3D%3D');
     expect(uriEncode('a+b/c=d ~', true)).toBe('a%2Bb/c%3Dd%20~');
   });
 
