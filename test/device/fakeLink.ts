@@ -32,7 +32,7 @@ export class FakeCloud {
   served = 0;
   /** Leave `$next/get` unanswered (the cloud is slow or unreachable). */
   muteJobs = false;
-  image = Buffer.alloc(0);
+  image: Buffer = Buffer.alloc(0);
   /** Every status update, as published. */
   readonly updates: string[] = [];
   /** GetStream requests as decoded. */
