@@ -76,6 +76,42 @@ describe('field cases against the real cloud', () => {
       expect(agent.stats.outcome).toBeUndefined();
     });
 
+  it.each([false, true])('C03: CancelJob(force=%s) at block 10 of 40', async (force) => {
+    const thing = `c03-${force}`;
+    const s = await stageSigned(client, { things: [thing], image, signing: 'ecdsa-sha256' });
+    let jobId = '';
+    let canceled = false;
+    const agent = startAgent(deviceConfig(cloud, thing, 'ecdsa-sha256', {
+      enabledProtocols: ['HTTP'], primaryProtocol: 'HTTP',
+      faults: { onBlockRequest: (i) => {
+        if (i === 10 && jobId && !canceled) {
+          canceled = true;
+          cloud.core.jobs.cancelJob(jobId, { force });
+        }
+      } },
+    }), clock);
+    agents.push(agent);
+    jobId = await createOta(cloud, client, `c03${force}`, { targets: [s.groupArn],
+      protocols: ['HTTP'], signingJobId: s.signingJobId, key: s.key });
+    const ex = () => cloud.core.jobs.getJob(jobId).executions.get(thing)!;
+    if (!force) {
+      // Without force an IN_PROGRESS execution is left alone and the device finishes.
+      await pump(clock, agents, () => ex().status === 'SUCCEEDED', 'SUCCEEDED');
+      expect(cloud.core.jobs.getJob(jobId).status).toBe('CANCELED');
+      expect(agent.stats.blocks).toBe(40);
+      return;
+    }
+    await pump(clock, agents, () => ex().status === 'CANCELED' && agent.stats.phase === 'idle',
+      'agent dropped the canceled job');
+    expect(agent.stats.blocks).toBeLessThan(40);
+    const s2 = await stageSigned(client, { things: [thing], image, signing: 'ecdsa-sha256' });
+    const job2 = await createOta(cloud, client, 'c03next', { targets: [s2.groupArn],
+      protocols: ['HTTP'], signingJobId: s2.signingJobId, key: s2.key });
+    await pump(clock, agents, () => cloud.core.jobs.getJob(job2).executions.get(thing)!.status ===
+      'SUCCEEDED', 'second update SUCCEEDED');
+    expect(ex().status).toBe('CANCELED');
+  });
+
   it('C24: a thing that connects after the job was created finds it with $next/get',
     async () => {
       const s = await stageSigned(client, { things: ['c24-a'], image, signing: 'ecdsa-sha256' });
