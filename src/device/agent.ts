@@ -345,6 +345,8 @@ export class OtaAgent {
     d.momentum++;
     d.sinceRequest = 0;
     this.stats.requests++;
+    const hook = this.cfg.faults.onBlockRequest;
+    if (hook) hook(d.bitmap.firstMissing());
     const win = this.cfg.requestWindowBytes;
     let o = 0;
     let b = d.bitmap.bytes;

@@ -14,7 +14,7 @@ export interface DeviceFaults {
   disconnectAtBlock?: number;
   /** URL-decode `update_data_url` before using it, as a buggy client would (case C28). */
   decodeUrl?: boolean;
-  /** Test hook, called before each block request names block `index` (HTTP path). */
+  /** Test hook, called before each block request with the lowest block still missing. */
   onBlockRequest?: (index: number) => void;
 }
 

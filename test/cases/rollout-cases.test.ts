@@ -81,8 +81,8 @@ describe('field cases against the real cloud', () => {
     const s = await stageSigned(client, { things: [thing], image, signing: 'ecdsa-sha256' });
     let jobId = '';
     let canceled = false;
+    // MQTT: notify-next and the stream data share one connection, so the order is fixed.
     const agent = startAgent(deviceConfig(cloud, thing, 'ecdsa-sha256', {
-      enabledProtocols: ['HTTP'], primaryProtocol: 'HTTP',
       faults: { onBlockRequest: (i) => {
         if (i === 10 && jobId && !canceled) {
           canceled = true;
@@ -92,7 +92,7 @@ describe('field cases against the real cloud', () => {
     }), clock);
     agents.push(agent);
     jobId = await createOta(cloud, client, `c03${force}`, { targets: [s.groupArn],
-      protocols: ['HTTP'], signingJobId: s.signingJobId, key: s.key });
+      protocols: ['MQTT'], signingJobId: s.signingJobId, key: s.key });
     const ex = () => cloud.core.jobs.getJob(jobId).executions.get(thing)!;
     if (!force) {
       // Without force an IN_PROGRESS execution is left alone and the device finishes.
@@ -103,10 +103,10 @@ describe('field cases against the real cloud', () => {
     }
     await pump(clock, agents, () => ex().status === 'CANCELED' && agent.stats.phase === 'idle',
       'agent dropped the canceled job');
-    expect(agent.stats.blocks).toBeLessThan(40);
+    expect(agent.stats.blocks).toBe(10);
     const s2 = await stageSigned(client, { things: [thing], image, signing: 'ecdsa-sha256' });
     const job2 = await createOta(cloud, client, 'c03next', { targets: [s2.groupArn],
-      protocols: ['HTTP'], signingJobId: s2.signingJobId, key: s2.key });
+      protocols: ['MQTT'], signingJobId: s2.signingJobId, key: s2.key });
     await pump(clock, agents, () => cloud.core.jobs.getJob(job2).executions.get(thing)!.status ===
       'SUCCEEDED', 'second update SUCCEEDED');
     expect(ex().status).toBe('CANCELED');
