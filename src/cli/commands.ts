@@ -3,7 +3,8 @@ import { DEFAULTS } from '../protocol/defaults.js';
 import { SimError } from '../protocol/errors.js';
 import { logger } from '../log.js';
 import { startCloud, writeReadyFile, type CloudInfo } from '../cloud/cloud.js';
-import { runDemo, SIGNINGS, type SigningName } from '../fleet/demo.js';
+import { runDemo } from '../fleet/demo.js';
+import { SIGNING_NAMES, type SigningName } from '../device/signing.js';
 import { runFleetCommand } from '../fleet/fleetCommand.js';
 import { EXIT } from './errors.js';
 import { readJsonFile } from './jsonInput.js';
@@ -41,7 +42,7 @@ export function registerProductCommands(y: Argv): Argv {
         .option('things', { type: 'number', default: DEFAULTS.demo.things, describe: 'fleet size' })
         .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'MQTT' as const })
         .option('file-size', { type: 'number', default: DEFAULTS.demo.fileSize, describe: 'bytes' })
-        .option('signing', { choices: Object.keys(SIGNINGS) as SigningName[],
+        .option('signing', { choices: [...SIGNING_NAMES],
           default: 'ecdsa-sha256' as SigningName })
         .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
         .option('time-scale', { type: 'number', default: DEFAULTS.demo.timeScale })
@@ -133,7 +134,7 @@ export function registerProductCommands(y: Argv): Argv {
         .option('idle-seconds', { type: 'number', default: 30 })
         .option('mix', { type: 'string' })
         .option('seed', { type: 'number', default: 1 })
-        .option('signing', { choices: Object.keys(SIGNINGS) as SigningName[],
+        .option('signing', { choices: [...SIGNING_NAMES],
           default: 'ecdsa-sha256' as SigningName })
         .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
         .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'both' as const })

@@ -4,7 +4,9 @@ import { hideBin } from 'yargs/helpers';
 import { setLogLevel } from '../log.js';
 import { registerProductCommands } from './commands.js';
 import { registerAwsCommands } from './aws/index.js';
-import { registerCertVerbs, registerCertsThings } from './certs-things.js';
+import { registerCertVerbs } from './certs-things.js';
+import { registerCertsCommand } from './certs.js';
+import { registerSignCommand } from './sign.js';
 import { EXIT, reportError } from './errors.js';
 
 /** `ota-sim`: the product's command line. */
@@ -23,8 +25,8 @@ const cli = yargs(hideBin(process.argv))
   });
 
 registerProductCommands(cli);
-cli.command('certs', 'Development certificates: thing identities for device code',
-  (b) => registerCertsThings(b).demandCommand(1, 'Name a certs command; see --help.'));
+registerCertsCommand(cli);
+registerSignCommand(cli);
 registerAwsCommands(cli);
 registerCertVerbs(cli);
 

@@ -15,6 +15,7 @@ import { addCertRoutes } from './api/certRoutes.js';
 import { CertificateRegistry } from './certificates.js';
 import { ConnectionGate, type PlainIsolation } from './tls/gate.js';
 import { loadServerIdentity, serverTlsOptions } from './tls/serverIdentity.js';
+import { addPresignedRoutes } from './api/presignedRoutes.js';
 
 /** Starts one local cloud: broker (or external bus), services, REST API. */
 export interface CloudOptions {
@@ -136,7 +137,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     });
   };
   const api = await startApiServer(core, { host, port: opts.apiPort ?? 0, extra,
-    verifySigV4: opts.verifySigV4 });
+    verifySigV4: opts.verifySigV4, s3Extra: (r) => addPresignedRoutes(r, core) });
+  core.presign.endpoint = api.endpointUrl;
   const anchor = clock instanceof ScaledClock ? clock.anchor()
     : { scale: 1, anchorWall: Date.now(), anchorVirtual: clock.now() };
   info = () => ({

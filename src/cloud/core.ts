@@ -8,6 +8,7 @@ import { StreamStore } from './streams/store.js';
 import { JobsEngine, type JobsEngineDeps } from './jobs/engine.js';
 import { OtaUpdates } from './otaUpdates.js';
 import { CloudMetrics } from './metrics.js';
+import { Presigner } from './presign.js';
 
 /**
  * The cloud's services wired together, with no sockets: the REST server and the MQTT glue sit
@@ -31,10 +32,13 @@ export class CloudCore {
   readonly jobs: JobsEngine;
   readonly ota: OtaUpdates;
   readonly metrics = new CloudMetrics();
+  /** Mints the per-delivery pre-signed URLs (§1.9) and checks them on GET (§7). */
+  readonly presign: Presigner;
 
   constructor(readonly opts: CoreOptions) {
     const now = () => opts.clock.now();
     const warn = opts.warn ?? (() => {});
+    this.presign = new Presigner({ clock: opts.clock, region: opts.account.region });
     this.registry = new Registry(opts.account);
     this.objects = new ObjectStore(now);
     this.signer = new Signer(opts.account, this.objects, opts.chains, now);
@@ -44,7 +48,7 @@ export class CloudCore {
       account: opts.account,
       registry: this.registry,
       publish: opts.publish,
-      renderDocument: opts.renderDocument,
+      renderDocument: opts.renderDocument ?? ((job) => this.presign.render(job)),
       warn,
     });
     this.ota = new OtaUpdates({

@@ -13,6 +13,10 @@ export interface DeviceFaults {
   corruptBlock?: number;
   /** Drop the connection once this many blocks were received (resume test). */
   disconnectAtBlock?: number;
+  /** URL-decode `update_data_url` before using it, as a buggy client would (case C28). */
+  decodeUrl?: boolean;
+  /** Test hook, called before each block request with the lowest block still missing. */
+  onBlockRequest?: (index: number) => void;
 }
 
 export interface ThingConfig {
@@ -51,6 +55,15 @@ export interface ThingConfig {
   tls?: ThingTlsIdentity;
   /** MQTT username, e.g. the SDK metrics string `?SDK=…&Version=…` AWS SDKs send. */
   mqttUsername?: string;
+  /** The MQTT receive buffer: longer messages are dropped unread (case C11). */
+  maxMessageBytes?: number;
+  /**
+   * Send at most this many bitmap bytes per GetStream request, with `o` at the window holding
+   * the first missing block (case C06, device B). Unset: the whole bitmap with `o = 0` (§5.6).
+   */
+  requestWindowBytes?: number;
+  /** The thing name compiled into the new image; the device connects as it after (C23). */
+  identityFromImage?: string;
 }
 
 export interface ThingTlsIdentity {

@@ -30,6 +30,8 @@ export class Flash {
   /** The previous image, kept for rollback while the new one is PendingCommit. */
   previousVersion?: number;
   state: PalImageState = 'Valid';
+  /** SHA-256 (hex) of the last file the agent closed, whatever the verdict: what it assembled. */
+  receivedSha256?: string;
 
   constructor(version: number) {
     this.runningVersion = version;

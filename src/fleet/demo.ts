@@ -17,17 +17,11 @@ import { buildReport, type JobHistory, type RunReport } from './report.js';
 import { progressLine, ProgressPrinter } from './progressView.js';
 import type { DeviceProfile, ThingSpec } from './protocol.js';
 import { readJsonFile } from '../cli/jsonInput.js';
+import { signingCertificateArn, signingFor, type SigningName } from '../device/signing.js';
 
 /** `ota-sim demo`: the main job, from an empty cloud to a finished, reported rollout. */
 
-export type SigningName = 'ecdsa-sha256' | 'rsa-sha256' | 'rsa-sha1';
-
-export const SIGNINGS: Record<SigningName, { platformId: string; kind: 'ecdsa' | 'rsa2048';
-  signatureKey: string }> = {
-  'ecdsa-sha256': { platformId: 'AmazonFreeRTOS-Default', kind: 'ecdsa', signatureKey: 'sig-sha256-ecdsa' },
-  'rsa-sha256': { platformId: 'OtaSim-SHA256-RSA', kind: 'rsa2048', signatureKey: 'sig-sha256-rsa' },
-  'rsa-sha1': { platformId: 'AmazonFreeRTOS-TI-CC3220SF', kind: 'rsa2048', signatureKey: 'sig-sha1-rsa' },
-};
+export { SIGNING_NAMES, type SigningName } from '../device/signing.js';
 
 export interface DemoOptions {
   things: number;
@@ -105,16 +99,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         `${tls.registerMs} ms; things connect to ${info.mqttsUrl}`);
     }
 
-    const signing = SIGNINGS[o.signing];
+    const signing = signingFor(o.signing);
     const image = demoFirmware(o.fileSize, o.seed);
     const signed = await uploadAndSign(client, {
       bucket: 'ota-sim-firmware', key: 'firmware.bin', image, platformId: signing.platformId,
       certname: CERT_PATH, profileName: 'ota_sim_demo',
-      certificateArn: `arn:aws:acm:${info.region}:${info.accountId}:certificate/ota-sim-${signing.kind}`,
+      certificateArn: signingCertificateArn(signing, info.region, info.accountId),
     });
     say(`signer: ${image.length} byte image signed (${signing.platformId}), job ${signed.signingJobId}`);
 
-    const certs = info.signingCerts[signing.kind]!;
+    const certs = info.signingCerts[signing.keyKind]!;
     const base = defaultThingConfig('template', info.mqttUrl, {
       signatureKey: signing.signatureKey,
       certStore: { [CERT_PATH]: certs.leafPem },

@@ -10,7 +10,7 @@ import { registerThings } from './stage.js';
 import { tlsThingOverrides } from './tlsIdentities.js';
 import { assignBehaviours, parseMix } from './mix.js';
 import { progressLine, ProgressPrinter } from './progressView.js';
-import { SIGNINGS, type SigningName } from './demo.js';
+import { signingFor, type SigningName } from '../device/signing.js';
 import type { DeviceProfile, ThingSpec } from './protocol.js';
 
 /** `ota-sim fleet`: things against an already running cloud, until done or idle. */
@@ -77,8 +77,8 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   const info = await client.call<CloudInfo>('GET', '/ota-sim/info');
   const group = o.group ?? file.group;
   await registerThings(client, group, names);
-  const signing = SIGNINGS[o.signing];
-  const certs = info.signingCerts[signing.kind]!;
+  const signing = signingFor(o.signing);
+  const certs = info.signingCerts[signing.keyKind]!;
   const base = defaultThingConfig('template', info.mqttUrl, {
     signatureKey: signing.signatureKey,
     certStore: { '/certs/codesign.crt': certs.leafPem },
