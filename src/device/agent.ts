@@ -203,7 +203,17 @@ export class OtaAgent {
     if (this.stats.phase === 'succeeded' || this.stats.phase === 'failed') {
       if (this.stats.outcome?.jobId === job.jobId) return;
     }
+    if (this.cfg.behaviour === 'reject') return this.declineJob(job);
     this.startDownload(job);
+  }
+
+  /**
+   * `reject` in the mix: the application refuses the update as soon as the job arrives, with
+   * OTA_SetImageState(Aborted). The v3 agent has no REJECTED report (§2.3 notes); a user abort
+   * is FAILED "aborted: 0x00000013" (§5.9 step 5, §5.11), and nothing is downloaded.
+   */
+  private declineJob(job: ParsedOtaJob): void {
+    this.finish(job.jobId, 'FAILED', statusPayload.aborted(OtaErr.UserAbort));
   }
 
   private chooseProtocol(job: ParsedOtaJob): 'MQTT' | 'HTTP' | undefined {

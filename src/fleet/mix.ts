@@ -69,7 +69,7 @@ export function expectedStatus(b: Behaviour): string[] {
   switch (b) {
     case 'ok': return ['SUCCEEDED'];
     case 'fail-self-test': return ['FAILED'];
-    case 'reject': return ['FAILED', 'REJECTED'];
+    case 'reject': return ['FAILED'];
     case 'stall': return ['TIMED_OUT', 'IN_PROGRESS', 'CANCELED'];
   }
 }
