@@ -257,7 +257,9 @@ export class JobsEngine {
   private targets(job: Job, thing: string): boolean {
     return job.targets.some((target) => {
       const ref = parseTargetArn(target);
-      if (ref?.kind === 'thinggroup') return !!this.deps.registry.groups.get(ref.name)?.members.has(thing);
+      if (ref?.kind === 'thinggroup') {
+        return !!this.deps.registry.groups.get(ref.name)?.members.has(thing);
+      }
       return (ref?.kind === 'thing' ? ref.name : target) === thing;
     });
   }
