@@ -5,6 +5,7 @@ import { logger } from '../log.js';
 import { startCloud, writeReadyFile, type CloudInfo } from '../cloud/cloud.js';
 import { runDemo, SIGNINGS, type SigningName } from '../fleet/demo.js';
 import { runFleetCommand } from '../fleet/fleetCommand.js';
+import { CloudClient } from '../client/cloudClient.js';
 import { EXIT } from './errors.js';
 
 /** The product's own commands: demo, cloud, fleet. Thin: parse, then call the modules. */
@@ -24,7 +25,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('signing', { choices: Object.keys(SIGNINGS) as SigningName[],
           default: 'ecdsa-sha256' as SigningName })
         .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
-        .option('time-scale', { type: 'number', default: DEFAULTS.demo.timeScale })
+        .option('time-scale', { type: 'number', default: DEFAULTS.demo.timeScale,
+          describe: 'virtual seconds per wall second for every timer in the cloud and fleet' })
         .option('ota-update', { type: 'string', describe: 'create-ota-update input JSON file' })
         .option('mix', { type: 'string', describe: 'e.g. fail=20,reject=5,stall=5' })
         .option('report', { type: 'string', describe: 'write the run report (JSON) here' })
@@ -50,7 +52,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('mqtt-port', { type: 'number', default: 0, describe: '0 = any free port' })
         .option('api-port', { type: 'number', default: 0, describe: '0 = any free port' })
         .option('broker-url', { type: 'string', describe: 'external broker instead of embedded' })
-        .option('time-scale', { type: 'number', default: 1 })
+        .option('time-scale', { type: 'number', default: 1,
+          describe: 'virtual seconds per wall second; fleets read it from /ota-sim/info' })
         .option('ready-file', { type: 'string', describe: 'write {endpointUrl, mqttUrl} here' })
         .option('certs-dir', { type: 'string', describe: 'development chains (default certs/dev)' })
         .option('strict-targets', { type: 'boolean', default: false,
@@ -91,8 +94,13 @@ export function registerProductCommands(y: Argv): Argv {
         .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
         .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'both' as const })
         .option('subscribe-replies', { type: 'boolean', default: false })
-        .option('timeout', { type: 'number', default: 3600 }),
+        .option('timeout', { type: 'number', default: 3600 })
+        .option('time-scale', { type: 'number', describe: 'virtual seconds per wall second; ' +
+          'the cloud owns it, so this only checks that the cloud runs at this scale' }),
       async (a) => {
+        if (a['time-scale'] !== undefined) {
+          await checkCloudScale(a['endpoint-url'], positive('time-scale', a['time-scale']));
+        }
         const ok = await runFleetCommand({
           endpointUrl: a['endpoint-url'], things: a.things, fleetFile: a.fleet, group: a.group,
           prefix: a.prefix, workers: a.workers, shard: a.shard, report: a.report, until: a.until,
@@ -102,6 +110,24 @@ export function registerProductCommands(y: Argv): Argv {
         });
         process.exitCode = ok ? EXIT.ok : EXIT.failedRollout;
       });
+}
+
+/**
+ * The fleet follows the cloud's virtual clock (design.md): a --time-scale given to the fleet
+ * must agree with it, since a fleet on its own scale would time out or stall against it.
+ */
+async function checkCloudScale(endpointUrl: string, scale: number): Promise<void> {
+  const client = new CloudClient(endpointUrl);
+  try {
+    const info = await client.call<CloudInfo>('GET', '/ota-sim/info');
+    if (info.clock.scale !== scale) {
+      throw new SimError('OTASIM_BAD_OPTION', `--time-scale ${scale} differs from the cloud's ` +
+        `${info.clock.scale}; the fleet follows the cloud's clock, so omit it or restart the ` +
+        'cloud with this scale');
+    }
+  } finally {
+    await client.close();
+  }
 }
 
 export type { CloudInfo };

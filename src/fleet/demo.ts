@@ -222,7 +222,11 @@ async function waitForJob(client: CloudClient, jobId: string, otaUpdateId: strin
   }
 }
 
-type JobProcessDetails = Record<string, number> & { processingTargets?: string[] };
+/** DescribeJob's jobProcessDetails: numberOf*Things counts and processingTargets. */
+export interface JobProcessDetails {
+  processingTargets?: string[];
+  [count: string]: number | string[] | undefined;
+}
 
 function execCounts(d: JobProcessDetails): Record<string, number> {
   const map: Record<string, string> = {
@@ -231,7 +235,10 @@ function execCounts(d: JobProcessDetails): Record<string, number> {
     numberOfRejectedThings: 'REJECTED', numberOfTimedOutThings: 'TIMED_OUT',
     numberOfCanceledThings: 'CANCELED', numberOfRemovedThings: 'REMOVED',
   };
-  return Object.fromEntries(Object.entries(map).map(([k, v]) => [v, d[k] ?? 0]));
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => {
+    const n = d[k];
+    return [v, typeof n === 'number' ? n : 0];
+  }));
 }
 
 /**

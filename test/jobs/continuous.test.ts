@@ -17,7 +17,8 @@ describe('CONTINUOUS targets (§2.7, §2.3)', () => {
     expect(h.on(joiner, 'notify-next').map((m) => (m.body.execution as { jobId: string }).jobId))
       .toEqual(['job1']);
     h.update(joiner, 'job1', { status: 'IN_PROGRESS', statusDetails: { receive: '1/1' } });
-    h.update(joiner, 'job1', { status: 'SUCCEEDED', statusDetails: { reason: 'accepted  v1.0.1' } });
+    h.update(joiner, 'job1', { status: 'SUCCEEDED',
+      statusDetails: { reason: 'accepted  v1.0.1' } });
     expect(ex.status).toBe('SUCCEEDED');
 
     // A QUEUED and an IN_PROGRESS execution leave with their things.

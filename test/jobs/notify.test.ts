@@ -81,7 +81,8 @@ describe('CancelJob and CancelJobExecution (§2.3, §2.8, C03)', () => {
     const { h, job, busy, idle } = started();
     const mark = h.published.length;
     h.jobs.cancelJob('job1', { reasonCode: 'OPERATOR', comment: 'wrong image' });
-    expect([job.status, job.forceCanceled, job.reasonCode]).toEqual(['CANCELED', false, 'OPERATOR']);
+    expect([job.status, job.forceCanceled, job.reasonCode])
+      .toEqual(['CANCELED', false, 'OPERATOR']);
     expect(h.status('job1', idle)).toBe('CANCELED');
     expect(h.status('job1', busy)).toBe('IN_PROGRESS');
     expect(h.on(busy, 'notify', mark)).toEqual([]);
@@ -101,7 +102,8 @@ describe('CancelJob and CancelJobExecution (§2.3, §2.8, C03)', () => {
     const ex = job.executions.get(busy)!;
     expect([ex.status, ex.forceCanceled, job.forceCanceled]).toEqual(['CANCELED', true, true]);
     expect(h.on(busy, 'notify-next', mark).map(headOf)).toEqual([null]);
-    const late = h.update(busy, 'job1', { status: 'IN_PROGRESS', statusDetails: { receive: '41/150' } });
+    const late = h.update(busy, 'job1', { status: 'IN_PROGRESS',
+      statusDetails: { receive: '41/150' } });
     expect(late.body).toMatchObject({ code: 'InvalidStateTransition',
       executionState: { status: 'CANCELED' } });
   });

@@ -3,7 +3,8 @@ import { MINUTE, nextDue, rateAtStep, recordSent, RolloutQueue, stepEarned,
   type PaceState } from '../../src/cloud/jobs/rollout.js';
 
 describe('rollout pacing', () => {
-  it('spreads a minute\'s notifications evenly and waits for the next minute when it is full', () => {
+  it('spreads a minute\'s notifications evenly and waits for the next minute when it is full',
+    () => {
     const p: PaceState = { createdAt: 1000, minute: 0, sentThisMinute: 0, recent: [] };
     expect(nextDue(p, 4)).toBe(1000);
     recordSent(p, 1000, 4);

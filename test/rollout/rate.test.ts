@@ -94,7 +94,8 @@ describe('maximumPerMinute', () => {
       rateIncreaseCriteria: { numberOfNotifiedThings: 10 } } });
     bad({ exponentialRate: { baseRatePerMinute: 10, incrementFactor: 5.1,
       rateIncreaseCriteria: { numberOfNotifiedThings: 10 } } });
-    bad({ exponentialRate: { baseRatePerMinute: 10, incrementFactor: 2, rateIncreaseCriteria: {} } });
+    bad({ exponentialRate: { baseRatePerMinute: 10, incrementFactor: 2,
+      rateIncreaseCriteria: {} } });
     expect(h.jobs.jobs.size).toBe(0);
   });
 });
