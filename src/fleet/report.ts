@@ -110,7 +110,9 @@ export function buildReport(input: {
       failures.push({ thing: e.thing, status: e.status, reason: e.statusDetails.reason });
     }
   }
-  const end = h.completedAt ?? input.virtualEnd;
+  // A canceled job's IN_PROGRESS executions go on after completedAt: draw them to their end.
+  const lastEvent = h.history.reduce((m, e) => Math.max(m, e.t), h.createdAt);
+  const end = h.completedAt === undefined ? input.virtualEnd : Math.max(h.completedAt, lastEvent);
   return {
     otaUpdateId: input.otaUpdateId,
     jobId: h.jobId,

@@ -93,11 +93,13 @@ function legend(items: Array<{ label: string; color: string; line?: boolean }>):
   }).join('\n');
 }
 
+/** A dashed line at the abort instant, labelled on whichever side has room. */
 function abortMarker(x: number, text: string): string {
+  const left = x > M.left + PW - 300;
   return `<line x1="${fmt(x)}" x2="${fmt(x)}" y1="${M.top}" y2="${M.top + PH}" ` +
     `stroke="${ABORT}" stroke-width="2" stroke-dasharray="6 4"/>` +
-    `<text class="abort" x="${fmt(Math.min(x + 6, M.left + PW - 4))}" y="${M.top + 14}" ` +
-    `text-anchor="${x + 6 > M.left + PW - 200 ? 'end' : 'start'}">${esc(text)}</text>`;
+    `<text class="abort" x="${fmt(left ? x - 6 : x + 6)}" y="${M.top + 14}" ` +
+    `text-anchor="${left ? 'end' : 'start'}">${esc(text)}</text>`;
 }
 
 function abortLabel(r: RunReport): string {
@@ -128,7 +130,9 @@ export function statusChart(r: RunReport): string {
   const notified = Math.max(0, ...values.map((v) => r.things - v.NOT_NOTIFIED));
   const zoom = notified * 2 < r.things;
   if (zoom) for (const v of values) v.NOT_NOTIFIED = 0;
-  const top = Math.max(1, ...values.map((v) => STACK.reduce((a, s) => a + v[s.key], 0)));
+  // Headroom above the data keeps the abort label off the areas.
+  const top = Math.max(1, ...values.map((v) => STACK.reduce((a, s) => a + v[s.key], 0))) *
+    (r.rollout.abort ? 1.12 : 1);
   const x = (t: number) => M.left + (t / span) * PW;
   const y = (n: number) => M.top + PH - (n / top) * PH;
   const base = values.map(() => 0);
@@ -153,7 +157,7 @@ export function statusChart(r: RunReport): string {
   }
   const minutes = span / 60_000;
   const xTicks = ticks(minutes, 10).map((m) => ({ x: x(m * 60_000), text: String(m) }));
-  const yTicks = ticks(top, 5).map((n) => ({ y: y(n), text: String(n) }));
+  const yTicks = ticks(Math.floor(top), 5).map((n) => ({ y: y(n), text: String(n) }));
   const parts = [
     `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" ` +
       'aria-label="executions by status over virtual time">',
