@@ -75,7 +75,9 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: ManualTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, live: true };
+    const timer: ManualTimer = {
+      at: this.current + Math.max(0, ms), seq: this.seq++, fn, live: true,
+    };
     this.timers.push(timer);
     return { cancel: () => { timer.live = false; } };
   }

@@ -6,6 +6,7 @@ import { startCloud, writeReadyFile, type CloudInfo } from '../cloud/cloud.js';
 import { runDemo } from '../fleet/demo.js';
 import { SIGNING_NAMES, type SigningName } from '../device/signing.js';
 import { runFleetCommand } from '../fleet/fleetCommand.js';
+import { CloudClient } from '../client/cloudClient.js';
 import { EXIT } from './errors.js';
 import { readJsonFile } from './jsonInput.js';
 import { applyPreload, readPreloadFile } from '../cloud/preload.js';
@@ -45,7 +46,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('signing', { choices: [...SIGNING_NAMES],
           default: 'ecdsa-sha256' as SigningName })
         .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
-        .option('time-scale', { type: 'number', default: DEFAULTS.demo.timeScale })
+        .option('time-scale', { type: 'number', default: DEFAULTS.demo.timeScale,
+          describe: 'virtual seconds per wall second for every timer in the cloud and fleet' })
         .option('ota-update', { type: 'string', describe: 'create-ota-update input JSON file' })
         .option('mix', { type: 'string', describe: 'e.g. fail=20,reject=5,stall=5' })
         .option('report', { type: 'string', describe: 'write the run report (JSON) here' })
@@ -77,7 +79,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('plain-isolation', { choices: ['thing', 'off'] as const, default: 'thing' as const,
           describe: 'seal plain connections whose client id is a thing to its topics' })
         .option('broker-url', { type: 'string', describe: 'external broker instead of embedded' })
-        .option('time-scale', { type: 'number', default: 1 })
+        .option('time-scale', { type: 'number', default: 1,
+          describe: 'virtual seconds per wall second; fleets read it from /ota-sim/info' })
         .option('ready-file', { type: 'string', describe: 'write {endpointUrl, mqttUrl} here' })
         .option('certs-dir', { type: 'string', describe: 'development chains (default certs/dev)' })
         .option('strict-targets', { type: 'boolean', default: false,
@@ -141,8 +144,13 @@ export function registerProductCommands(y: Argv): Argv {
         .option('subscribe-replies', { type: 'boolean', default: false })
         .option('tls', { type: 'boolean', default: false,
           describe: 'a certificate per thing, mutual TLS to the cloud' })
-        .option('timeout', { type: 'number', default: 3600 }),
+        .option('timeout', { type: 'number', default: 3600 })
+        .option('time-scale', { type: 'number', describe: 'virtual seconds per wall second; ' +
+          'the cloud owns it, so this only checks that the cloud runs at this scale' }),
       async (a) => {
+        if (a['time-scale'] !== undefined) {
+          await checkCloudScale(a['endpoint-url'], positive('time-scale', a['time-scale']));
+        }
         const ok = await runFleetCommand({
           endpointUrl: a['endpoint-url'],
           things: a.things === undefined ? undefined : count('things', a.things),
@@ -155,6 +163,24 @@ export function registerProductCommands(y: Argv): Argv {
         });
         process.exitCode = ok ? EXIT.ok : EXIT.failedRollout;
       });
+}
+
+/**
+ * The fleet follows the cloud's virtual clock (design.md): a --time-scale given to the fleet
+ * must agree with it, since a fleet on its own scale would time out or stall against it.
+ */
+async function checkCloudScale(endpointUrl: string, scale: number): Promise<void> {
+  const client = new CloudClient(endpointUrl);
+  try {
+    const info = await client.call<CloudInfo>('GET', '/ota-sim/info');
+    if (info.clock.scale !== scale) {
+      throw new SimError('OTASIM_BAD_OPTION', `--time-scale ${scale} differs from the cloud's ` +
+        `${info.clock.scale}; the fleet follows the cloud's clock, so omit it or restart the ` +
+        'cloud with this scale');
+    }
+  } finally {
+    await client.close();
+  }
 }
 
 export type { CloudInfo };

@@ -7,6 +7,7 @@ import { logger } from '../log.js';
 import { loadOrCreateChain, type DevChain, type KeyKind } from '../pki/index.js';
 import { EmbeddedBus, ExternalBus, type CloudBus } from './broker.js';
 import { CloudCore } from './core.js';
+import { jobHistory } from './jobs/history.js';
 import { MqttApi } from './mqttApi.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { Router } from './api/router.js';
@@ -111,24 +112,15 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     warn: (m) => log.warn(m),
   });
   registry = core.registry;
-  const mqtt = new MqttApi(bus, core.jobs, core.streams, core.objects, core.metrics);
+  const mqtt = new MqttApi(bus, core.jobs, core.streams, core.objects, core.metrics,
+    core.delivered);
   let info: () => CloudInfo = () => { throw new Error('not started'); };
   const extra = (r: Router) => {
     addCertRoutes(r, certs);
     r.add('GET', '/ota-sim/info', 'OtaSimInfo', () => ({ body: info() }));
     r.add('GET', '/ota-sim/jobs/{jobId}/history', 'OtaSimJobHistory', (req) => {
-      const job = core.jobs.getJob(req.params.jobId!);
-      return { body: {
-        jobId: job.jobId, createdAt: job.createdAt, completedAt: job.completedAt, status: job.status,
-        rollout: job.rollout ?? null, abortConfig: job.abortConfig ?? null,
-        timeoutConfig: job.timeoutConfig ?? null, perMinute: Array.from(job.perMinute, (n) => n ?? 0),
-        abort: job.abort ?? null, comment: job.comment ?? null,
-        history: job.history,
-        executions: [...job.executions.values()].map((e) => ({
-          thing: e.thingName, status: e.status, statusDetails: e.statusDetails,
-        })),
-        bytesDelivered: mqtt.delivered,
-      } };
+      return { body: jobHistory(core.jobs.getJob(req.params.jobId!),
+        core.delivered.mqtt + core.delivered.http) };
     });
     r.add('GET', '/metrics', 'Metrics', async () => {
       core.refreshGauges();

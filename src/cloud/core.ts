@@ -32,6 +32,8 @@ export class CloudCore {
   readonly jobs: JobsEngine;
   readonly ota: OtaUpdates;
   readonly metrics = new CloudMetrics();
+  /** Payload bytes served, by data protocol: the run report's bytesDelivered. */
+  readonly delivered = { mqtt: 0, http: 0 };
   /** Mints the per-delivery pre-signed URLs (§1.9) and checks them on GET (§7). */
   readonly presign: Presigner;
 

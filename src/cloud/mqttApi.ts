@@ -14,7 +14,6 @@ import type { CloudMetrics } from './metrics.js';
  */
 export class MqttApi {
   private readonly resolved = new Map<string, { version: number; stream: ResolvedStream }>();
-  delivered = 0;
 
   constructor(
     private readonly bus: CloudBus,
@@ -22,6 +21,7 @@ export class MqttApi {
     private readonly streams: StreamStore,
     private readonly objects: ObjectStore,
     private readonly metrics: CloudMetrics,
+    private readonly delivered: { mqtt: number; http: number },
   ) {
     bus.onRequest((topic, payload, clientId) => this.onRequest(topic, payload, clientId));
   }
@@ -57,18 +57,23 @@ export class MqttApi {
       op, fmt, payload, streamId, resolve: (id) => this.resolve(id),
     });
     let blocks = 0;
+    let bytes = 0;
     for (const r of replies) {
       let t: string;
       if (r.kind === 'data') {
         t = streamTopic.data(thing, streamId, fmt);
         blocks++;
-        this.delivered += r.payload.length;
+        this.delivered.mqtt += r.payload.length;
+        bytes += r.payload.length;
       } else if (r.kind === 'description') t = streamTopic.description(thing, streamId, fmt);
       else t = streamTopic.rejected(thing, streamId, fmt);
       this.bus.reply(clientId, t, r.payload);
     }
     this.metrics.streamRequests.inc({ op, outcome: replies[0]?.kind === 'rejected' ? 'rejected' : 'ok' });
-    if (blocks) this.metrics.blocksServed.inc(blocks);
+    if (blocks) {
+      this.metrics.blocksServed.inc(blocks);
+      this.metrics.bytesServed.inc({ protocol: 'MQTT' }, bytes);
+    }
   }
 
   /** Stream bytes, cached per stream version so the hot path does no lookups. */

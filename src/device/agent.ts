@@ -268,7 +268,17 @@ export class OtaAgent {
     if (this.stats.phase === 'succeeded' || this.stats.phase === 'failed') {
       if (this.stats.outcome?.jobId === job.jobId) return;
     }
+    if (this.cfg.behaviour === 'reject') return this.declineJob(job);
     this.startDownload(job, expectedSha256(msg));
+  }
+
+  /**
+   * `reject` in the mix: the application refuses the update as soon as the job arrives, with
+   * OTA_SetImageState(Aborted). The v3 agent has no REJECTED report (§2.3 notes); a user abort
+   * is FAILED "aborted: 0x00000013" (§5.9 step 5, §5.11), and nothing is downloaded.
+   */
+  private declineJob(job: ParsedOtaJob): void {
+    this.finish(job.jobId, 'FAILED', statusPayload.aborted(OtaErr.UserAbort));
   }
 
   private chooseProtocol(job: ParsedOtaJob): 'MQTT' | 'HTTP' | undefined {
@@ -482,11 +492,6 @@ export class OtaAgent {
     }
     if (d.job.fileType !== 0) {
       this.finish(d.job.jobId, 'SUCCEEDED', statusPayload.accepted(d.job.fileType, 0));
-      return;
-    }
-    if (this.cfg.behaviour === 'reject') {
-      // The application refuses the verified image instead of activating it.
-      this.finish(d.job.jobId, 'FAILED', statusPayload.rejected(0));
       return;
     }
     const newVersion = imageVersion(d.image, this.flash.runningVersion);

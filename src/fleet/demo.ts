@@ -14,6 +14,7 @@ import { registerThings, uploadAndSign } from './stage.js';
 import { tlsThingOverrides } from './tlsIdentities.js';
 import { assignBehaviours, expectedStatus, parseMix, seededRandom } from './mix.js';
 import { buildReport, type JobHistory, type RunReport } from './report.js';
+import { clockText, describeRate, renderReportHtml } from './reportHtml.js';
 import { progressLine, ProgressPrinter } from './progressView.js';
 import type { DeviceProfile, ThingSpec } from './protocol.js';
 import { readJsonFile } from '../cli/jsonInput.js';
@@ -106,7 +107,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       certname: CERT_PATH, profileName: 'ota_sim_demo',
       certificateArn: signingCertificateArn(signing, info.region, info.accountId),
     });
-    say(`signer: ${image.length} byte image signed (${signing.platformId}), job ${signed.signingJobId}`);
+    say(`signer: ${image.length} byte image signed (${signing.platformId}), ` +
+      `job ${signed.signingJobId}`);
 
     const certs = info.signingCerts[signing.keyKind]!;
     const base = defaultThingConfig('template', info.mqttUrl, {
@@ -139,15 +141,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const clock = new ScaledClock(info.clock);
     const printer = new ProgressPrinter(out);
     const deadline = Date.now() + o.timeoutSec * 1000;
+    // Stalled things never finish unless a timeout ends them; without one, stop waiting for them.
+    const hasTimeout = !!(input.awsJobTimeoutConfig as { inProgressTimeoutInMinutes?: number }
+      | undefined)?.inProgressTimeoutInMinutes;
+    const stuck = hasTimeout ? 0 : specs.filter((s) => s.behaviour === 'stall').length;
     let status = 'IN_PROGRESS';
     let counts: Record<string, number> = {};
-    while (status === 'IN_PROGRESS' && Date.now() < deadline) {
+    let settled = false;
+    while (!settled && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      const d = await client.call<{ job: { status: string; jobProcessDetails: Record<string, number>;
+      const d = await client.call<{ job: { status: string; jobProcessDetails: JobProcessDetails;
         targetSelection: string } }>('GET', `/jobs/${jobId}`);
       status = d.job.status;
       counts = execCounts(d.job.jobProcessDetails);
-      if (d.job.targetSelection === 'CONTINUOUS' && allTerminal(d.job.jobProcessDetails, o.things)) break;
+      settled = isSettled(status, d.job.jobProcessDetails, stuck);
       if (!o.quiet) printer.update(progressLine(fleet.progress(), Date.now() - started,
         clock.now() - info.clock.anchorVirtual, counts));
     }
@@ -165,11 +172,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         crypto: o.crypto, timeScale: o.timeScale, mix: o.mix ?? null, seed: o.seed },
     });
     const expected = new Map(specs.map((s) => [s.name, expectedStatus(s.behaviour)]));
-    const unexpected = history.executions.filter((e) => !expected.get(e.thing)?.includes(e.status));
-    const ok = status !== 'IN_PROGRESS' && unexpected.length === 0 &&
+    const unexpected = history.executions.filter((e) =>
+      !expected.get(e.thing)?.includes(e.status));
+    // An aborted or canceled rollout did not deliver the update: the demo says so in its exit.
+    const ok = settled && status !== 'CANCELED' && unexpected.length === 0 &&
       history.executions.length === o.things;
-    if (o.report) await writeReport(o.report, report);
-    say(summary(report, unexpected.length, status === 'IN_PROGRESS'));
+    const files = o.report ? await writeReport(o.report, report) : undefined;
+    say(summary(report, unexpected.length, !settled, files));
     return { ok, report, fleet: fleetResult, createOutput, cloudInfo: info,
       cloudPeakRssBytes: cloudEnd.maxRssBytes,
       ...(tls ? { tls: { issueMs: tls.issueMs, registerMs: tls.registerMs } } : {}) };
@@ -188,7 +197,8 @@ function demoInput(o: DemoOptions, template: Record<string, unknown>, info: Clou
   signed: { bucket: string; key: string; signingJobId: string }): Record<string, unknown> {
   const input = structuredClone(template);
   input.protocols ??= o.protocol === 'both' ? ['MQTT', 'HTTP'] : [o.protocol];
-  input.targets ??= [`arn:aws:iot:${info.region}:${info.accountId}:thinggroup/${DEFAULTS.demo.group}`];
+  input.targets ??=
+    [`arn:aws:iot:${info.region}:${info.accountId}:thinggroup/${DEFAULTS.demo.group}`];
   input.files ??= [{
     fileName: 'firmware.bin',
     fileLocation: { s3Location: { bucket: signed.bucket, key: signed.key } },
@@ -212,41 +222,66 @@ async function waitOnline(fleet: Fleet, n: number, ms: number): Promise<void> {
 async function waitForJob(client: CloudClient, jobId: string, otaUpdateId: string): Promise<void> {
   const end = Date.now() + 60_000;
   for (;;) {
-    const u = await client.call<{ otaUpdateInfo: { otaUpdateStatus: string; errorInfo?: unknown } }>(
-      'GET', `/otaUpdates/${otaUpdateId}`);
+    const u = await client.call<{ otaUpdateInfo: { otaUpdateStatus: string;
+      errorInfo?: unknown } }>('GET', `/otaUpdates/${otaUpdateId}`);
     const s = u.otaUpdateInfo.otaUpdateStatus;
     if (s === 'CREATE_COMPLETE') return;
     if (s === 'CREATE_FAILED') {
       throw new SimError('OTASIM_FLEET', `OTA update ${otaUpdateId} failed: ` +
         JSON.stringify(u.otaUpdateInfo.errorInfo));
     }
-    if (Date.now() > end) throw new SimError('OTASIM_TIMEOUT', `job ${jobId} was not created in 60 s`);
+    if (Date.now() > end) {
+      throw new SimError('OTASIM_TIMEOUT', `job ${jobId} was not created in 60 s`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-function execCounts(d: Record<string, number>): Record<string, number> {
+/** DescribeJob's jobProcessDetails: numberOf*Things counts and processingTargets. */
+export interface JobProcessDetails {
+  processingTargets?: string[];
+  [count: string]: number | string[] | undefined;
+}
+
+function execCounts(d: JobProcessDetails): Record<string, number> {
   const map: Record<string, string> = {
     numberOfQueuedThings: 'QUEUED', numberOfInProgressThings: 'IN_PROGRESS',
     numberOfSucceededThings: 'SUCCEEDED', numberOfFailedThings: 'FAILED',
     numberOfRejectedThings: 'REJECTED', numberOfTimedOutThings: 'TIMED_OUT',
     numberOfCanceledThings: 'CANCELED', numberOfRemovedThings: 'REMOVED',
   };
-  return Object.fromEntries(Object.entries(map).map(([k, v]) => [v, d[k] ?? 0]));
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => {
+    const n = d[k];
+    return [v, typeof n === 'number' ? n : 0];
+  }));
 }
 
-function allTerminal(d: Record<string, number>, things: number): boolean {
+/**
+ * The rollout has nothing more to do: nobody waits for the rate, and every execution still
+ * pending belongs to a stalled thing that nothing will end (`stuck`). An aborted or canceled
+ * job is settled only once its IN_PROGRESS executions finished, so final statuses are final.
+ */
+export function isSettled(status: string, d: JobProcessDetails, stuck: number): boolean {
+  const waiting = status === 'IN_PROGRESS' && (d.processingTargets?.length ?? 0) > 0;
   const c = execCounts(d);
-  const terminal = (c.SUCCEEDED ?? 0) + (c.FAILED ?? 0) + (c.REJECTED ?? 0) + (c.TIMED_OUT ?? 0) +
-    (c.CANCELED ?? 0) + (c.REMOVED ?? 0);
-  return terminal >= things;
+  return !waiting && (c.QUEUED ?? 0) + (c.IN_PROGRESS ?? 0) <= stuck;
 }
 
-export async function writeReport(file: string, report: RunReport): Promise<void> {
+/** Where the page goes: run.json -> run.html, anything else gets .html appended. */
+export function htmlPathFor(file: string): string {
+  return /\.json$/i.test(file) ? file.replace(/\.json$/i, '.html') : `${file}.html`;
+}
+
+/** Writes the JSON report and its HTML page beside it; returns both paths. */
+export async function writeReport(file: string, report: RunReport): Promise<string[]> {
+  const html = htmlPathFor(file);
   await fs.writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  await fs.writeFile(html, renderReportHtml(report));
+  return [file, html];
 }
 
-export function summary(r: RunReport, unexpected: number, timedOut: boolean): string {
+export function summary(r: RunReport, unexpected: number, timedOut: boolean,
+  files?: string[]): string {
   const ex = Object.entries(r.executions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   const lines = [
     '',
@@ -255,12 +290,23 @@ export function summary(r: RunReport, unexpected: number, timedOut: boolean): st
     `  executions      ${ex} (of ${r.things} things)`,
     `  time            ${(r.durationMs / 1000).toFixed(1)} s wall, ` +
       `${(r.virtualDurationMs / 1000).toFixed(1)} s virtual`,
-    `  delivered       ${(r.bytesDelivered / 1e6).toFixed(1)} MB over MQTT streams`,
+    `  delivered       ${(r.bytesDelivered / 1e6).toFixed(1)} MB (MQTT stream messages and HTTP bodies)`,
+    `  rollout         ${describeRate(r.rollout.configured.rollout)}`,
+    `  per minute      ${r.rollout.perMinute.join(' ') || 'none'} (notified in each virtual ` +
+      'minute)',
   ];
-  if (r.rollout.abort) {
-    lines.push(`  aborted         minute ${r.rollout.abort.minute}: ${r.rollout.abort.comment}`);
+  const a = r.rollout.abort;
+  if (a) {
+    lines.push(`  aborted         at ${clockText(a.atMs)} virtual (minute ${a.minute}): ` +
+      `${a.comment}`);
   }
-  if (unexpected > 0) lines.push(`  unexpected      ${unexpected} executions did not end as expected`);
+  if (r.rollout.notNotified > 0) {
+    lines.push(`  never notified  ${r.rollout.notNotified} things`);
+  }
+  if (unexpected > 0) {
+    lines.push(`  unexpected      ${unexpected} executions did not end as expected`);
+  }
+  if (files) lines.push(`  report          ${files.join(' and ')}`);
   for (const f of r.failures.slice(0, 5)) {
     lines.push(`  ${f.thing.padEnd(15)} ${f.status} ${f.reason ?? ''}`);
   }

@@ -28,7 +28,9 @@ export function parseMix(text: string | undefined): Mix {
     total += pct;
     mix[m[1] as keyof Mix] = pct;
   }
-  if (total > 100) throw new SimError('OTASIM_BAD_OPTION', `--mix: percentages add up to ${total} (> 100)`);
+  if (total > 100) {
+    throw new SimError('OTASIM_BAD_OPTION', `--mix: percentages add up to ${total} (> 100)`);
+  }
   return mix;
 }
 
@@ -69,7 +71,7 @@ export function expectedStatus(b: Behaviour): string[] {
   switch (b) {
     case 'ok': return ['SUCCEEDED'];
     case 'fail-self-test': return ['FAILED'];
-    case 'reject': return ['FAILED', 'REJECTED'];
+    case 'reject': return ['FAILED'];
     case 'stall': return ['TIMED_OUT', 'IN_PROGRESS', 'CANCELED'];
   }
 }

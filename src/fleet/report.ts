@@ -1,20 +1,28 @@
 import type { ExecutionStatus } from '../protocol/jobs.js';
+import type { AbortCriteria, RolloutConfig } from '../cloud/jobs/types.js';
+import { emptyCounts, firstAbort } from '../cloud/jobs/abort.js';
 
 /** The run report of design.md, built from the cloud's job history and the fleet's results. */
 
+/** GET /ota-sim/jobs/{jobId}/history (src/cloud/jobs/history.ts), as JSON. */
 export interface JobHistory {
   jobId: string;
   createdAt: number;
   completedAt?: number;
   status: string;
-  rollout: unknown;
-  abortConfig: unknown;
+  targetSelection?: string;
+  rollout: RolloutConfig | null;
+  abortConfig: { criteriaList: AbortCriteria[] } | null;
   timeoutConfig: unknown;
   perMinute: number[];
-  abort: null | { at: number; criteria: unknown; completed: number; matching: number };
+  ratePerMinute?: number[];
+  notYetNotified?: number;
+  abort: null | { at: number; criteria: AbortCriteria; criteriaIndex?: number; completed: number;
+    matching: number; counts?: Partial<Record<ExecutionStatus, number>> };
   comment: string | null;
   history: Array<{ t: number; thing: string; status: ExecutionStatus }>;
-  executions: Array<{ thing: string; status: ExecutionStatus; statusDetails: Record<string, string> }>;
+  executions: Array<{ thing: string; status: ExecutionStatus;
+    statusDetails: Record<string, string> }>;
   bytesDelivered: number;
 }
 
@@ -35,17 +43,32 @@ export interface RunReport {
   virtualDurationMs: number;
   bytesDelivered: number;
   timeline: TimelinePoint[];
+  /** The configured rate and abort rules beside what happened (design.md, issue 4). */
   rollout: {
-    configured: { rollout: unknown; abortConfig: unknown; timeoutConfig: unknown };
+    configured: { rollout: RolloutConfig | null; abortConfig: JobHistory['abortConfig'];
+      timeoutConfig: unknown; targetSelection?: string };
+    /** Executions created (devices notified) in each virtual minute since the job began. */
     perMinute: number[];
-    abort: null | { minute: number; atMs: number; criteria: unknown; completed: number;
-      matching: number; comment: string | null };
+    /** The rollout rate in effect in each virtual minute: the limit perMinute is held to. */
+    ratePerMinute: number[];
+    /** Things the rollout never reached (the job ended or was canceled first). */
+    notNotified: number;
+    abort: null | { minute: number; atMs: number; criteria: AbortCriteria; criteriaIndex: number;
+      completed: number; matching: number; counts: Partial<Record<ExecutionStatus, number>>;
+      comment: string | null;
+      /**
+       * The first instant the rule holds when the execution history is replayed on its own:
+       * equal to atMs when the cloud canceled the job at the first moment it should have.
+       */
+      ruleFirstHeldAtMs: number | null };
+    /** Executions per final status, as the job ended. */
+    final: Partial<Record<ExecutionStatus, number>>;
   };
   fleet?: Record<string, unknown>;
 }
 
-/** Samples status counts at up to `points` evenly spaced virtual instants, plus every change end. */
-export function buildTimeline(h: JobHistory, endVirtual: number, points = 60): TimelinePoint[] {
+/** Samples status counts at up to `points` evenly spaced virtual instants (and the end). */
+export function buildTimeline(h: JobHistory, endVirtual: number, points = 120): TimelinePoint[] {
   const events = [...h.history].sort((a, b) => a.t - b.t);
   const span = Math.max(1, endVirtual - h.createdAt);
   const step = Math.max(1, Math.ceil(span / points));
@@ -87,7 +110,9 @@ export function buildReport(input: {
       failures.push({ thing: e.thing, status: e.status, reason: e.statusDetails.reason });
     }
   }
-  const end = h.completedAt ?? input.virtualEnd;
+  // A canceled job's IN_PROGRESS executions go on after completedAt: draw them to their end.
+  const lastEvent = h.history.reduce((m, e) => Math.max(m, e.t), h.createdAt);
+  const end = h.completedAt === undefined ? input.virtualEnd : Math.max(h.completedAt, lastEvent);
   return {
     otaUpdateId: input.otaUpdateId,
     jobId: h.jobId,
@@ -100,17 +125,39 @@ export function buildReport(input: {
     bytesDelivered: h.bytesDelivered,
     timeline: buildTimeline(h, end),
     rollout: {
-      configured: { rollout: h.rollout, abortConfig: h.abortConfig, timeoutConfig: h.timeoutConfig },
+      configured: { rollout: h.rollout, abortConfig: h.abortConfig, timeoutConfig: h.timeoutConfig,
+        targetSelection: h.targetSelection },
       perMinute: h.perMinute,
+      ratePerMinute: h.ratePerMinute ?? [],
+      // A canceled job forgets its waiting things, so count the fleet's things without one too.
+      notNotified: Math.max(h.notYetNotified ?? 0, input.things - h.executions.length),
       abort: h.abort ? {
         minute: Math.floor((h.abort.at - h.createdAt) / 60_000),
         atMs: h.abort.at - h.createdAt,
         criteria: h.abort.criteria,
+        criteriaIndex: h.abort.criteriaIndex ?? 0,
         completed: h.abort.completed,
         matching: h.abort.matching,
+        counts: h.abort.counts ?? {},
         comment: h.comment,
+        ruleFirstHeldAtMs: firstHeld(h, h.abort.criteria),
       } : null,
+      final: { ...executions },
     },
     fleet: input.fleet,
   };
+}
+
+/** Replays the history's status events and returns when `rule` first held (ms since start). */
+export function firstHeld(h: JobHistory, rule: AbortCriteria): number | null {
+  const counts = emptyCounts();
+  const state = new Map<string, ExecutionStatus>();
+  for (const e of [...h.history].sort((a, b) => a.t - b.t)) {
+    const prev = state.get(e.thing);
+    if (prev) counts[prev] -= 1;
+    state.set(e.thing, e.status);
+    counts[e.status] += 1;
+    if (firstAbort([rule], counts)) return e.t - h.createdAt;
+  }
+  return null;
 }

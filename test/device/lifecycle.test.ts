@@ -73,10 +73,11 @@ describe('reboot and self-test', () => {
     await agent.stop();
   });
 
-  it('the application refusing a verified image reports rejected and keeps running', async () => {
+  it('the application declining the update reports a user abort and downloads nothing', async () => {
     const { fake, clock, agent } = setup(V101, { behaviour: 'reject' });
     await drive(fake, clock, agent);
-    expect(fake.job!.statusDetails).toEqual({ reason: 'rejected: 0x00000000' });
+    expect(fake.job!.statusDetails).toEqual({ reason: 'aborted: 0x00000013' });
+    expect(agent.stats.blocks).toBe(0);
     expect(agent.flash).toMatchObject({ state: 'Valid', runningVersion: V100 });
     expect(fake.connections).toHaveLength(1);
     await agent.stop();

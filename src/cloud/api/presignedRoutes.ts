@@ -79,9 +79,11 @@ export function addPresignedRoutes(r: Router, c: CloudCore): void {
     }
     if (!range) {
       c.metrics.bytesServed.inc({ protocol: 'HTTP' }, size);
+      c.delivered.http += size;
       return { raw: v.data, headers: objectHeaders(v) };
     }
     c.metrics.bytesServed.inc({ protocol: 'HTTP' }, range.end + 1 - range.start);
+    c.delivered.http += range.end + 1 - range.start;
     return {
       status: 206,
       raw: v.data.subarray(range.start, range.end + 1),

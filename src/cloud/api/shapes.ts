@@ -1,7 +1,7 @@
 import type { Job, Execution } from '../jobs/types.js';
 import type { JobsEngine } from '../jobs/engine.js';
 import type { OtaUpdate } from '../otaUpdates.js';
-import { countStatus } from '../jobs/engine.js';
+import { isConcurrent, processDetails } from '../jobs/processDetails.js';
 
 /** Control-plane JSON shapes (§2.10, §1.4): epoch seconds with fractional milliseconds. */
 export const epoch = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
@@ -12,17 +12,7 @@ function clean<T extends Record<string, unknown>>(o: T): T {
 }
 
 export function jobProcessDetails(job: Job) {
-  return {
-    processingTargets: job.toRollOut.length ? job.toRollOut.slice(0, 100) : undefined,
-    numberOfCanceledThings: countStatus(job, 'CANCELED'),
-    numberOfSucceededThings: countStatus(job, 'SUCCEEDED'),
-    numberOfFailedThings: countStatus(job, 'FAILED'),
-    numberOfRejectedThings: countStatus(job, 'REJECTED'),
-    numberOfQueuedThings: countStatus(job, 'QUEUED'),
-    numberOfInProgressThings: countStatus(job, 'IN_PROGRESS'),
-    numberOfRemovedThings: countStatus(job, 'REMOVED'),
-    numberOfTimedOutThings: countStatus(job, 'TIMED_OUT'),
-  };
+  return processDetails(job);
 }
 
 export function describeJob(job: Job) {
@@ -44,7 +34,7 @@ export function describeJob(job: Job) {
     completedAt: epoch(job.completedAt),
     jobProcessDetails: clean(jobProcessDetails(job)),
     timeoutConfig: job.timeoutConfig,
-    isConcurrent: job.status === 'IN_PROGRESS' && job.toRollOut.length > 0,
+    isConcurrent: isConcurrent(job),
   });
 }
 
@@ -58,7 +48,7 @@ export function jobSummary(job: Job) {
     createdAt: epoch(job.createdAt),
     lastUpdatedAt: epoch(job.lastUpdatedAt),
     completedAt: epoch(job.completedAt),
-    isConcurrent: job.status === 'IN_PROGRESS' && job.toRollOut.length > 0,
+    isConcurrent: isConcurrent(job),
   });
 }
 

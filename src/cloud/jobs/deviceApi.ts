@@ -1,5 +1,6 @@
 import { JobsError } from '../../protocol/errors.js';
-import { checkStatusDetails, DEVICE_SETTABLE, isTerminal, type ExecutionStatus } from '../../protocol/jobs.js';
+import { checkStatusDetails, DEVICE_SETTABLE, isTerminal, type ExecutionStatus }
+  from '../../protocol/jobs.js';
 import type { JobsRequest } from '../../protocol/topics.js';
 import { seconds, type JobsEngine } from './engine.js';
 import type { Execution, Job } from './types.js';
@@ -30,11 +31,14 @@ export function handleJobsRequest(engine: JobsEngine, thing: string, req: JobsRe
       } catch {
         throw new JobsError('InvalidJson', 'The request payload is not valid JSON.');
       }
-      if (!isObject(parsed)) throw new JobsError('InvalidJson', 'The request payload is not a JSON object.');
+      if (!isObject(parsed)) {
+        throw new JobsError('InvalidJson', 'The request payload is not a JSON object.');
+      }
       msg = parsed;
       if (msg.clientToken !== undefined) {
         if (typeof msg.clientToken !== 'string' || msg.clientToken.length > 64) {
-          throw new JobsError('InvalidRequest', 'clientToken must be a string of at most 64 characters.');
+          throw new JobsError('InvalidRequest',
+            'clientToken must be a string of at most 64 characters.');
         }
         clientToken = msg.clientToken;
       }
@@ -60,8 +64,10 @@ function dispatch(engine: JobsEngine, thing: string, req: JobsRequest,
     case 'get': {
       const list = [...engine.pendingFor(thing)].sort((a, b) => a.seq - b.seq);
       return {
-        inProgressJobs: list.filter((e) => e.status === 'IN_PROGRESS').map((e) => engine.summaryForDevice(e)),
-        queuedJobs: list.filter((e) => e.status === 'QUEUED').map((e) => engine.summaryForDevice(e)),
+        inProgressJobs: list.filter((e) => e.status === 'IN_PROGRESS')
+          .map((e) => engine.summaryForDevice(e)),
+        queuedJobs: list.filter((e) => e.status === 'QUEUED')
+          .map((e) => engine.summaryForDevice(e)),
       };
     }
     case 'start-next': {
@@ -110,7 +116,8 @@ function stepMinutes(v: unknown, allowCancel: boolean): number | undefined {
   if (typeof v === 'number' && Number.isInteger(v) &&
     ((v >= 1 && v <= 10080) || (allowCancel && v === -1))) return v;
   throw new JobsError('InvalidRequest',
-    `stepTimeoutInMinutes is ${JSON.stringify(v)}; expected 1-10080${allowCancel ? ' or -1' : ''}.`);
+    `stepTimeoutInMinutes is ${JSON.stringify(v)}; expected 1-10080` +
+    `${allowCancel ? ' or -1' : ''}.`);
 }
 
 function stateOf(ex: Execution) {
@@ -124,7 +131,8 @@ function update(engine: JobsEngine, thing: string, jobId: string,
   if (typeof status !== 'string') throw new JobsError('InvalidRequest', 'status is required.');
   if (!DEVICE_SETTABLE.has(status)) {
     throw new JobsError('InvalidRequest',
-      `status ${status} cannot be set by a device; use IN_PROGRESS, SUCCEEDED, FAILED or REJECTED.`);
+      `status ${status} cannot be set by a device; use IN_PROGRESS, SUCCEEDED, FAILED or ` +
+      'REJECTED.');
   }
   const err = checkStatusDetails(msg.statusDetails);
   if (err) throw new JobsError('InvalidRequest', err);
@@ -143,7 +151,9 @@ function update(engine: JobsEngine, thing: string, jobId: string,
       { state: stateOf(ex) });
     }
   }
-  if (msg.statusDetails !== undefined) ex.statusDetails = msg.statusDetails as Record<string, string>;
+  if (msg.statusDetails !== undefined) {
+    ex.statusDetails = msg.statusDetails as Record<string, string>;
+  }
   ex.versionNumber += 1;
   if (status !== ex.status) engine.setStatus(job, ex, status);
   else {

@@ -5,8 +5,11 @@ import { isTerminal, type ExecutionStatus, type StatusDetails } from '../../prot
 import { jobsTopic } from '../../protocol/topics.js';
 import { DEFAULTS } from '../../protocol/defaults.js';
 import type { Registry } from '../registry.js';
-import type { AbortCriteria, CreateJobInput, Execution, Job } from './types.js';
+import type { CreateJobInput, Execution, Job } from './types.js';
 import { validateCreateJob } from './validate.js';
+import { emptyCounts, firstAbort } from './abort.js';
+import { initialRate, MINUTE, nextDue, rateAtStep, rateCap, recordSent, RolloutQueue,
+  stepEarned } from './rollout.js';
 
 /**
  * IoT Jobs: jobs, executions, rollout, abort, timeouts and the notify/notify-next rules
@@ -24,16 +27,14 @@ export interface JobsEngineDeps {
   warn?(message: string): void;
 }
 
-const MINUTE = 60_000;
-
 export const seconds = (ms: number) => Math.floor(ms / 1000);
 
 export class JobsEngine {
   readonly jobs = new Map<string, Job>();
   /** Pending (QUEUED or IN_PROGRESS) executions per thing. */
   private readonly pending = new Map<string, Execution[]>();
-  /** The jobId last announced on notify-next per thing ('' = empty queue). */
-  private readonly lastHead = new Map<string, string>();
+  /** The execution (by seq) last announced on notify-next per thing; -1 = empty queue. */
+  private readonly lastHead = new Map<string, number>();
   private readonly parsedDocs = new Map<string, unknown>();
   private seq = 0;
   private listeners: Array<(e: Execution, job: Job) => void> = [];
@@ -76,8 +77,12 @@ export class JobsEngine {
       createdAt: t,
       lastUpdatedAt: t,
       executions: new Map(),
-      toRollOut: things,
+      counts: emptyCounts(),
+      toRollOut: new RolloutQueue(things),
+      pace: { createdAt: t, minute: 0, sentThisMinute: 0, recent: [] },
       perMinute: [],
+      ratePerMinute: [initialRate(rollout)],
+      notified: 0,
       currentRate: initialRate(rollout),
       rateSteps: 0,
       history: [],
@@ -158,43 +163,44 @@ export class JobsEngine {
 
   // ---- rollout -------------------------------------------------------------------------
 
+  /** Notifies every thing whose slot is due, then sleeps until the next slot (rollout.ts). */
   private rolloutTick(job: Job): void {
     job.rolloutTimer = undefined;
-    if (job.status !== 'IN_PROGRESS' || job.toRollOut.length === 0) {
+    if (job.status !== 'IN_PROGRESS') return;
+    const now = this.now();
+    this.enterMinute(job, now);
+    const cap = rateCap(job.rollout);
+    while (job.toRollOut.size > 0 && job.status === 'IN_PROGRESS' &&
+      nextDue(job.pace, job.currentRate, job.toRollOut.size) <= now) {
+      const thing = job.toRollOut.shift()!;
+      recordSent(job.pace, now, cap);
+      this.createExecution(job, thing);
+    }
+    if (job.toRollOut.size === 0) {
       this.maybeComplete(job);
       return;
     }
-    const minute = Math.floor((this.now() - job.createdAt) / MINUTE);
-    const batch = job.toRollOut.splice(0, job.currentRate);
-    job.perMinute[minute] = (job.perMinute[minute] ?? 0) + batch.length;
-    for (const thing of batch) this.createExecution(job, thing);
-    this.raiseRate(job);
-    if (job.toRollOut.length > 0 && job.status === 'IN_PROGRESS') {
-      job.rolloutTimer = this.deps.clock.setTimeout(() => this.rolloutTick(job), MINUTE);
-    }
+    if (job.status !== 'IN_PROGRESS') return;
+    const due = nextDue(job.pace, job.currentRate, job.toRollOut.size);
+    job.rolloutTimer = this.deps.clock.setTimeout(() => this.rolloutTick(job), due - now);
   }
 
-  /** Exponential rollout (§2.7): thresholds accumulate; the rate is floored and capped. */
-  private raiseRate(job: Job): void {
-    const exp = job.rollout?.exponentialRate;
-    if (!exp) return;
-    const c = exp.rateIncreaseCriteria;
-    const notified = job.executions.size;
-    const succeeded = countStatus(job, 'SUCCEEDED');
-    for (;;) {
+  /** Moves the pacing to the minute `now` is in; the rate may rise once per minute passed. */
+  private enterMinute(job: Job, now: number): void {
+    const minute = Math.floor((now - job.createdAt) / MINUTE);
+    while (job.pace.minute < minute) {
+      job.pace.minute += 1;
+      job.pace.sentThisMinute = 0;
       const step = job.rateSteps + 1;
-      const byNotified = c.numberOfNotifiedThings !== undefined &&
-        notified >= c.numberOfNotifiedThings * step;
-      const bySucceeded = c.numberOfSucceededThings !== undefined &&
-        succeeded >= c.numberOfSucceededThings * step;
-      if (!byNotified && !bySucceeded) break;
-      job.rateSteps = step;
-      const cap = job.rollout?.maximumPerMinute ?? DEFAULTS.maximumPerMinute;
-      job.currentRate = Math.min(cap, Math.floor(exp.baseRatePerMinute * exp.incrementFactor ** step));
+      if (stepEarned(job.rollout, step, job.notified, job.counts.SUCCEEDED)) {
+        job.rateSteps = step;
+        job.currentRate = rateAtStep(job.rollout, step);
+      }
+      job.ratePerMinute[job.pace.minute] = job.currentRate;
     }
   }
 
-  private createExecution(job: Job, thing: string): Execution {
+  private createExecution(job: Job, thing: string, executionNumber = 1): Execution {
     const t = this.now();
     const ex: Execution = {
       jobId: job.jobId,
@@ -204,10 +210,17 @@ export class JobsEngine {
       queuedAt: t,
       lastUpdatedAt: t,
       versionNumber: 1,
-      executionNumber: 1,
+      executionNumber,
       seq: this.seq++,
     };
+    const replaced = job.executions.get(thing);
+    if (replaced) job.counts[replaced.status] -= 1;
     job.executions.set(thing, ex);
+    job.counts.QUEUED += 1;
+    job.notified += 1;
+    const minute = Math.floor((t - job.createdAt) / MINUTE);
+    job.perMinute[minute] = (job.perMinute[minute] ?? 0) + 1;
+    job.lastUpdatedAt = t;
     job.history.push({ t, thing, status: 'QUEUED' });
     const list = this.pending.get(thing) ?? [];
     list.push(ex);
@@ -218,21 +231,37 @@ export class JobsEngine {
     return ex;
   }
 
+  /**
+   * CONTINUOUS targets (§2.7, §2.3): a joiner gets its execution at once, outside the rollout
+   * rate; a leaver's pending execution becomes REMOVED, unless another target of the job still
+   * covers the thing. A thing that comes back after REMOVED gets a new execution with the next
+   * executionNumber (our reading; a thing that already finished keeps its verdict).
+   */
   private onMembership(kind: 'added' | 'removed', group: string, thing: string): void {
+    const groupArn = arn.thingGroup(this.deps.account, group);
     for (const job of this.jobs.values()) {
       if (job.targetSelection !== 'CONTINUOUS' || job.status !== 'IN_PROGRESS') continue;
-      const groupArn = arn.thingGroup(this.deps.account, group);
       if (!job.targets.includes(groupArn)) continue;
       const ex = job.executions.get(thing);
-      if (kind === 'added' && !ex && !job.toRollOut.includes(thing)) {
-        // Joiners get their execution in near-real time, outside the rollout rate (§2.7).
-        this.createExecution(job, thing);
-      } else if (kind === 'removed') {
-        const idx = job.toRollOut.indexOf(thing);
-        if (idx >= 0) job.toRollOut.splice(idx, 1);
+      if (kind === 'added') {
+        if (job.toRollOut.has(thing) || (ex && ex.status !== 'REMOVED')) continue;
+        this.createExecution(job, thing, ex ? ex.executionNumber + 1 : 1);
+      } else if (!this.targets(job, thing)) {
+        job.toRollOut.remove(thing);
         if (ex && !isTerminal(ex.status)) this.setStatus(job, ex, 'REMOVED');
       }
     }
+  }
+
+  /** Whether any target of the job (a thing or a group it is in now) names the thing. */
+  private targets(job: Job, thing: string): boolean {
+    return job.targets.some((target) => {
+      const ref = parseTargetArn(target);
+      if (ref?.kind === 'thinggroup') {
+        return !!this.deps.registry.groups.get(ref.name)?.members.has(thing);
+      }
+      return (ref?.kind === 'thing' ? ref.name : target) === thing;
+    });
   }
 
   // ---- transitions ---------------------------------------------------------------------
@@ -242,6 +271,8 @@ export class JobsEngine {
     const t = this.now();
     const from = ex.status;
     ex.status = status;
+    job.counts[from] -= 1;
+    job.counts[status] += 1;
     ex.lastUpdatedAt = t;
     job.lastUpdatedAt = t;
     job.history.push({ t, thing: ex.thingName, status });
@@ -303,7 +334,7 @@ export class JobsEngine {
     job.completedAt = job.lastUpdatedAt;
     job.rolloutTimer?.cancel();
     job.rolloutTimer = undefined;
-    job.toRollOut = [];
+    job.toRollOut.clear();
     for (const ex of job.executions.values()) {
       if (ex.status === 'QUEUED' || (force && ex.status === 'IN_PROGRESS')) {
         if (ex.status === 'IN_PROGRESS') ex.forceCanceled = true;
@@ -312,38 +343,26 @@ export class JobsEngine {
     }
   }
 
-  /** Abort rules (§2.8): checked in list order once enough executions completed. */
+  /**
+   * Abort rules (§2.8), tested after every change to an executed count, so the job is
+   * canceled at the first instant a rule holds. Only QUEUED executions are canceled with it.
+   */
   private checkAbort(job: Job): void {
-    const criteria = job.abortConfig?.criteriaList;
-    if (!criteria?.length || job.status !== 'IN_PROGRESS') return;
-    let succeeded = 0;
-    let failed = 0;
-    let rejected = 0;
-    let timedOut = 0;
-    for (const ex of job.executions.values()) {
-      if (ex.status === 'SUCCEEDED') succeeded++;
-      else if (ex.status === 'FAILED') failed++;
-      else if (ex.status === 'REJECTED') rejected++;
-      else if (ex.status === 'TIMED_OUT') timedOut++;
-    }
-    const completed = succeeded + failed + rejected + timedOut;
-    for (const c of criteria) {
-      if (completed < c.minNumberOfExecutedThings) continue;
-      const matching = matchingCount(c, failed, rejected, timedOut);
-      if ((matching / completed) * 100 >= c.thresholdPercentage) {
-        job.abort = { at: this.now(), criteria: c, completed, matching };
-        this.cancelInternal(job, false, 'ABORT_CRITERIA_MET',
-          `Job aborted: ${matching} of ${completed} completed executions were ${c.failureType}` +
-          ` (threshold ${c.thresholdPercentage}%, minimum ${c.minNumberOfExecutedThings}).`);
-        return;
-      }
-    }
+    if (job.status !== 'IN_PROGRESS') return;
+    const hit = firstAbort(job.abortConfig?.criteriaList, job.counts);
+    if (!hit) return;
+    const c = hit.criteria;
+    job.abort = { at: this.now(), criteria: c, criteriaIndex: hit.index, completed: hit.executed,
+      matching: hit.matching, counts: { ...job.counts } };
+    this.cancelInternal(job, false, 'ABORT_CRITERIA_MET',
+      `Job aborted: ${hit.matching} of ${hit.executed} executed things were ${c.failureType}` +
+      ` (threshold ${c.thresholdPercentage}%, minimum ${c.minNumberOfExecutedThings}).`);
   }
 
   private maybeComplete(job: Job): void {
     if (job.status !== 'IN_PROGRESS' || job.targetSelection === 'CONTINUOUS') return;
-    if (job.toRollOut.length > 0) return;
-    for (const ex of job.executions.values()) if (!isTerminal(ex.status)) return;
+    if (job.toRollOut.size > 0) return;
+    if (job.counts.QUEUED + job.counts.IN_PROGRESS > 0) return;
     job.status = 'COMPLETED';
     job.completedAt = this.now();
     job.lastUpdatedAt = job.completedAt;
@@ -382,8 +401,8 @@ export class JobsEngine {
   /** notify-next fires only when the identity of the head changes (§3.6, §9 point 1). */
   private refreshHead(thing: string): void {
     const head = this.nextFor(thing);
-    const id = head?.jobId ?? '';
-    if ((this.lastHead.get(thing) ?? '') === id) return;
+    const id = head?.seq ?? -1;
+    if ((this.lastHead.get(thing) ?? -1) === id) return;
     this.lastHead.set(thing, id);
     const payload: Record<string, unknown> = { timestamp: seconds(this.now()) };
     if (head) payload.execution = this.executionForDevice(head, true);
@@ -449,23 +468,6 @@ export class JobsEngine {
   }
 }
 
-function initialRate(r: CreateJobInput['jobExecutionsRolloutConfig']): number {
-  const cap = r?.maximumPerMinute ?? DEFAULTS.maximumPerMinute;
-  if (r?.exponentialRate) return Math.min(cap, r.exponentialRate.baseRatePerMinute);
-  return cap;
-}
-
-function matchingCount(c: AbortCriteria, failed: number, rejected: number, timedOut: number) {
-  switch (c.failureType) {
-    case 'FAILED': return failed;
-    case 'REJECTED': return rejected;
-    case 'TIMED_OUT': return timedOut;
-    case 'ALL': return failed + rejected + timedOut;
-  }
-}
-
 export function countStatus(job: Job, status: ExecutionStatus): number {
-  let n = 0;
-  for (const ex of job.executions.values()) if (ex.status === status) n++;
-  return n;
+  return job.counts[status];
 }

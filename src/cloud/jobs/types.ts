@@ -1,5 +1,7 @@
 import type { TimerHandle } from '../../clock.js';
 import type { ExecutionStatus, JobStatus, StatusDetails } from '../../protocol/jobs.js';
+import type { StatusCounts } from './abort.js';
+import type { PaceState, RolloutQueue } from './rollout.js';
 
 export interface RateIncreaseCriteria {
   numberOfNotifiedThings?: number;
@@ -58,8 +60,13 @@ export interface Execution {
 export interface AbortRecord {
   at: number;
   criteria: AbortCriteria;
+  /** Position of the criterion that fired in abortConfig.criteriaList. */
+  criteriaIndex: number;
+  /** Executed (SUCCEEDED + FAILED + REJECTED + TIMED_OUT) executions when it fired. */
   completed: number;
   matching: number;
+  /** Every status count at the instant the rule fired, before QUEUED ones were canceled. */
+  counts: StatusCounts;
 }
 
 export interface HistoryEvent {
@@ -87,11 +94,18 @@ export interface Job {
   reasonCode?: string;
   comment?: string;
   executions: Map<string, Execution>;
-  /** Things resolved from the targets that have no execution yet (rate-limited). */
-  toRollOut: string[];
+  /** Live count of executions per status: DescribeJob reads it, abort rules test it. */
+  counts: StatusCounts;
+  /** Things resolved from the targets that have no execution yet (see rollout.ts). */
+  toRollOut: RolloutQueue;
   rolloutTimer?: TimerHandle;
-  /** Executions created in each virtual minute since createdAt. */
+  pace: PaceState;
+  /** Executions created (= devices notified) in each virtual minute since createdAt. */
   perMinute: number[];
+  /** The rollout rate in effect in each virtual minute. */
+  ratePerMinute: number[];
+  /** Executions ever created for this job: the numberOfNotifiedThings criterion. */
+  notified: number;
   currentRate: number;
   rateSteps: number;
   abort?: AbortRecord;

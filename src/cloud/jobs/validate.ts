@@ -62,12 +62,14 @@ export function validateCreateJob(input: CreateJobInput): void {
           'most one decimal');
       }
       const c = e.rateIncreaseCriteria;
-      if (!c || (c.numberOfNotifiedThings === undefined && c.numberOfSucceededThings === undefined)) {
+      if (!c ||
+        (c.numberOfNotifiedThings === undefined && c.numberOfSucceededThings === undefined)) {
         bad('exponentialRate.rateIncreaseCriteria needs numberOfNotifiedThings or ' +
           'numberOfSucceededThings');
       }
-      intIn('rateIncreaseCriteria.numberOfNotifiedThings', c.numberOfNotifiedThings, 1, 2 ** 31 - 1);
-      intIn('rateIncreaseCriteria.numberOfSucceededThings', c.numberOfSucceededThings, 1, 2 ** 31 - 1);
+      const most = 2 ** 31 - 1;
+      intIn('rateIncreaseCriteria.numberOfNotifiedThings', c.numberOfNotifiedThings, 1, most);
+      intIn('rateIncreaseCriteria.numberOfSucceededThings', c.numberOfSucceededThings, 1, most);
     }
   }
   for (const [i, c] of (input.abortConfig?.criteriaList ?? []).entries()) {
@@ -82,7 +84,9 @@ export function validateCreateJob(input: CreateJobInput): void {
         'decimals');
     }
     intIn(`${where}.minNumberOfExecutedThings`, c.minNumberOfExecutedThings, 1, 2 ** 31 - 1);
-    if (c.minNumberOfExecutedThings === undefined) bad(`${where}.minNumberOfExecutedThings is required`);
+    if (c.minNumberOfExecutedThings === undefined) {
+      bad(`${where}.minNumberOfExecutedThings is required`);
+    }
   }
   intIn('timeoutConfig.inProgressTimeoutInMinutes', input.timeoutConfig?.inProgressTimeoutInMinutes,
     1, 10080);
