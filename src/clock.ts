@@ -12,8 +12,13 @@ export interface TimerHandle {
 export interface Clock {
   /** Virtual epoch milliseconds. */
   now(): number;
-  /** Runs `fn` after `ms` virtual milliseconds. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /**
+   * Runs `fn` after `ms` virtual milliseconds. `minWallMs` is for timers that wait on the
+   * network, which the virtual clock does not speed up: such a timer never fires sooner than
+   * min(minWallMs, ms) wall milliseconds, so a high time scale cannot turn a round trip into a
+   * timeout. At scale 1 it changes nothing; a manual clock ignores it.
+   */
+  setTimeout(fn: () => void, ms: number, opts?: { minWallMs?: number }): TimerHandle;
   readonly scale: number;
 }
 
@@ -44,8 +49,10 @@ export class ScaledClock implements Clock {
     return this.anchorVirtual + (Date.now() - this.anchorWall) * this.scale;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, ms / this.scale));
+  setTimeout(fn: () => void, ms: number, opts?: { minWallMs?: number }): TimerHandle {
+    let wall = Math.max(0, ms / this.scale);
+    if (opts?.minWallMs) wall = Math.max(wall, Math.min(opts.minWallMs, ms));
+    const t = setTimeout(fn, wall);
     // Simulation timers must not keep a finished process alive.
     t.unref();
     return { cancel: () => clearTimeout(t) };

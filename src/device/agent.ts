@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { Clock, TimerHandle } from '../clock.js';
+import { DEFAULTS } from '../protocol/defaults.js';
 import { jobsTopic, streamTopic } from '../protocol/topics.js';
 import { parseJobMessage, type ParsedOtaJob } from '../protocol/jobDocument.js';
 import { OtaErr, statusPayload } from '../protocol/agentStatus.js';
@@ -99,6 +100,11 @@ export class OtaAgent {
   /** The thing name the running image connects as (C23: it may come from the image). */
   private identity: string;
   private readonly fetcher: BlockFetcher;
+
+  /** Timers that wait on network answers keep a wall-time floor (see Clock.setTimeout). */
+  private get netTimer(): { minWallMs: number } {
+    return { minWallMs: this.cfg.networkFloorMs ?? DEFAULTS.agent.networkFloorMs };
+  }
 
   constructor(readonly cfg: ThingConfig, private readonly clock: Clock,
     private readonly onFinal?: (stats: ThingStats) => void, private readonly deps: AgentDeps = {}) {
@@ -376,7 +382,8 @@ export class OtaAgent {
 
   private armRequestTimer(d: Download): void {
     this.requestTimer?.cancel();
-    this.requestTimer = this.clock.setTimeout(() => this.requestBlocks(d), this.cfg.requestWaitMs);
+    this.requestTimer = this.clock.setTimeout(() => this.requestBlocks(d), this.cfg.requestWaitMs,
+      this.netTimer);
   }
 
   private onBlock(d: Download, payload: Buffer): void {
@@ -473,7 +480,8 @@ export class OtaAgent {
       }
       // Anything else counts toward momentum and is retried when the request timer fires.
       this.requestTimer?.cancel();
-      this.requestTimer = this.clock.setTimeout(() => this.httpNext(d), this.cfg.requestWaitMs);
+      this.requestTimer = this.clock.setTimeout(() => this.httpNext(d), this.cfg.requestWaitMs,
+        this.netTimer);
     });
   }
 
@@ -529,7 +537,7 @@ export class OtaAgent {
           // No verdict within the window: the watchdog resets into the previous image.
           this.bootCheckPending = false;
           this.rollbackAndReboot();
-        }, this.cfg.selfTestWaitMs);
+        }, this.cfg.selfTestWaitMs, this.netTimer);
       }
       this.connect();
     }, this.cfg.bootDelayMs);

@@ -64,6 +64,8 @@ export interface ThingConfig {
   requestWindowBytes?: number;
   /** The thing name compiled into the new image; the device connects as it after (C23). */
   identityFromImage?: string;
+  /** Wall-time floor of timers that wait on the network (DEFAULTS.agent.networkFloorMs). */
+  networkFloorMs?: number;
 }
 
 export interface ThingTlsIdentity {

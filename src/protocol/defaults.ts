@@ -22,6 +22,11 @@ export const DEFAULTS = {
     statusFrequency: 64,
     maxSignatureBytes: 384,
     bootDelayMs: 2_000,
+    /**
+     * Wall-time floor for the request and self-test timers: the network is not sped up by
+     * --time-scale, so at scale 60 a 16 s self-test window must not shrink below a round trip.
+     */
+    networkFloorMs: 3_000,
     /** App version 1.0.0 packed as major<<24 | minor<<16 | build (§5.9). */
     firmwareVersion: 0x01000000,
   },

@@ -28,6 +28,22 @@ describe('the virtual clock at --time-scale 60', () => {
     expect(fired).toBe(210_000);
   });
 
+  it('keeps a wall-time floor on timers that wait on the network, and only those', () => {
+    const clock = new ScaledClock({ scale: 60 });
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push('plain'), 16_000);
+    clock.setTimeout(() => fired.push('network'), 16_000, { minWallMs: 3000 });
+    clock.setTimeout(() => fired.push('short'), 1000, { minWallMs: 3000 });
+    vi.advanceTimersByTime(267);
+    expect(fired).toEqual(['plain']);
+    vi.advanceTimersByTime(733);
+    expect(fired).toEqual(['plain', 'short']);
+    vi.advanceTimersByTime(1999);
+    expect(fired).toEqual(['plain', 'short']);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual(['plain', 'short', 'network']);
+  });
+
   it('a 10-minute rollout ends in 10 s of wall time and its timestamps read as 10 minutes',
     () => {
       const clock = new ScaledClock({ scale: 60 });
