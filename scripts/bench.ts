@@ -7,6 +7,7 @@ import { spawnCloud } from '../src/fleet/cloudProcess.js';
 import { CloudClient } from '../src/client/cloudClient.js';
 import type { CloudInfo } from '../src/cloud/cloud.js';
 import { DEFAULTS } from '../src/protocol/defaults.js';
+import { benchTls } from './bench-tls.js';
 
 /**
  * `npm run bench`: one rollout through the full stack and, in the same run, a bare block pump
@@ -20,10 +21,10 @@ const workers = Number(args.get('workers') ?? DEFAULTS.demo.workers);
 const blockSize = 1 << DEFAULTS.agent.log2BlockSize;
 const blocksPerThing = Math.ceil(fileSize / blockSize);
 
-async function rollout() {
+async function rollout(tls = false) {
   const start = Date.now();
   const r = await runDemo({ things, protocol: 'MQTT', fileSize, signing: 'ecdsa-sha256',
-    crypto: 'node', timeScale: 1, seed: 1, workers, timeoutSec: 600, quiet: true });
+    crypto: 'node', timeScale: 1, seed: 1, workers, timeoutSec: 600, quiet: true, tls });
   const rolloutMs = r.report.virtualDurationMs;
   const blocks = r.fleet.blocks;
   return {
@@ -35,6 +36,7 @@ async function rollout() {
     blocksPerSecond: Math.round(blocks / (rolloutMs / 1000)),
     megabytesPerSecond: +((blocks * blockSize) / 1e6 / (rolloutMs / 1000)).toFixed(1),
     fleetPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(r.tls ? { certificatesMs: r.tls.issueMs, registrationMs: r.tls.registerMs } : {}),
     cloudPeakRssMb: Math.round(r.cloudPeakRssBytes / 1e6),
   };
 }
@@ -85,6 +87,9 @@ async function pump() {
 
 const r = await rollout();
 const p = await pump();
+// TLS from the same run: handshakes alone, then the same rollout with a certificate per thing.
+const tlsHandshakes = await benchTls({ things });
+const rTls = await rollout(true);
 const result = {
   date: new Date().toISOString(),
   node: process.version,
@@ -96,8 +101,18 @@ const result = {
   rollout: r,
   pump: p,
   ratioRolloutToPump: +(r.rolloutMs / p.pumpMs).toFixed(2),
+  tls: {
+    handshakes: tlsHandshakes,
+    rolloutMs: rTls.rolloutMs,
+    wallMsIncludingSetup: rTls.wallMsIncludingSetup,
+    executions: rTls.executions,
+    certificatesMs: rTls.certificatesMs,
+    registrationMs: rTls.registrationMs,
+    rolloutPlainMs: r.rolloutMs,
+    ratioTlsToPlain: +(rTls.rolloutMs / r.rolloutMs).toFixed(2),
+  },
 };
 await fs.mkdir('bench', { recursive: true });
 await fs.writeFile(path.join('bench', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-if (!r.ok) process.exitCode = 1;
+if (!r.ok || !rTls.ok) process.exitCode = 1;
