@@ -23,8 +23,8 @@ export function isTerminal(s: ExecutionStatus): boolean {
 export type StatusDetails = Record<string, string>;
 
 const DETAIL_KEY = /^[a-zA-Z0-9:_-]{1,128}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** The model's `[^\p{C}]+`: control, format, surrogate, private-use and unassigned points. */
+const CONTROL = /\p{C}/u;
 
 /** Validates a statusDetails map (§2.5); returns an error message or undefined. */
 export function checkStatusDetails(d: unknown): string | undefined {
@@ -38,7 +38,9 @@ export function checkStatusDetails(d: unknown): string | undefined {
     if (!DETAIL_KEY.test(k)) return `statusDetails key '${k}' must match [a-zA-Z0-9:_-]{1,128}`;
     if (typeof v !== 'string') return `statusDetails.${k} must be a string`;
     if (v.length < 1 || v.length > 1024) return `statusDetails.${k} must be 1-1024 characters`;
-    if (CONTROL.test(v)) return `statusDetails.${k} must not contain control characters`;
+    if (CONTROL.test(v)) {
+      return `statusDetails.${k} must not contain control or format characters (\\p{C})`;
+    }
   }
   return undefined;
 }

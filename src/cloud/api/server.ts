@@ -31,6 +31,25 @@ function serviceOf(req: http.IncomingMessage, query: URLSearchParams): string | 
   return cred?.split('/')[3];
 }
 
+/**
+ * JSON null for a structure member means "not given" to the service, as to the SDKs that send
+ * it; dropping such members once here spares every handler a null check. Nulls inside lists
+ * stay, so validation can refuse them.
+ */
+function dropNullMembers(o: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) {
+    if (v === null) delete o[k];
+    else if (Array.isArray(v)) {
+      for (const item of v) {
+        if (item && typeof item === 'object' && !Array.isArray(item)) {
+          dropNullMembers(item as Record<string, unknown>);
+        }
+      }
+    } else if (typeof v === 'object') dropNullMembers(v as Record<string, unknown>);
+  }
+  return o;
+}
+
 function s3ErrorXml(code: string, message: string, resource: string): Buffer {
   const esc = (s: string) => s.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
   return Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -100,20 +119,26 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
       method, path: url.pathname, params: match?.params ?? {}, query: url.searchParams,
       headers: req.headers, body,
       json() {
-        if (body.length === 0) return {};
-        try {
-          const v: unknown = JSON.parse(body.toString('utf8'));
-          if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-            throw new ApiError('InvalidRequestException', 'the request body must be a JSON object');
-          }
-          return v as Record<string, unknown>;
-        } catch (e) {
-          if (e instanceof ApiError) throw e;
-          throw new ApiError('InvalidRequestException',
-            `the request body is not valid JSON: ${(e as Error).message}`);
-        }
+        // Parsed once: the model check and the handler both read it.
+        parsed ??= parseBody();
+        return parsed;
       },
     };
+    let parsed: Record<string, unknown> | undefined;
+    function parseBody(): Record<string, unknown> {
+      if (body.length === 0) return {};
+      try {
+        const v: unknown = JSON.parse(body.toString('utf8'));
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          throw new ApiError('InvalidRequestException', 'the request body must be a JSON object');
+        }
+        return dropNullMembers(v as Record<string, unknown>);
+      } catch (e) {
+        if (e instanceof ApiError) throw e;
+        throw new ApiError('InvalidRequestException',
+          `the request body is not valid JSON: ${(e as Error).message}`);
+      }
+    }
     let out: Response;
     let operation = match?.operation ?? 'Unknown';
     try {

@@ -36,7 +36,7 @@ export function handleJobsRequest(engine: JobsEngine, thing: string, req: JobsRe
       }
       msg = parsed;
       if (msg.clientToken !== undefined) {
-        if (typeof msg.clientToken !== 'string' || msg.clientToken.length > 64) {
+        if (typeof msg.clientToken !== 'string' || Buffer.byteLength(msg.clientToken) > 64) {
           throw new JobsError('InvalidRequest',
             'clientToken must be a string of at most 64 characters.');
         }
@@ -58,8 +58,29 @@ export function handleJobsRequest(engine: JobsEngine, thing: string, req: JobsRe
   }
 }
 
+/** Request members the Jobs API types strictly (§3.3): a wrong type is InvalidRequest. */
+function checkTypes(msg: Record<string, unknown>): void {
+  for (const k of ['includeJobDocument', 'includeJobExecutionState']) {
+    if (msg[k] !== undefined && typeof msg[k] !== 'boolean') {
+      throw new JobsError('InvalidRequest', `${k} must be true or false.`);
+    }
+  }
+  const n = msg.executionNumber;
+  if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= 1)) {
+    throw new JobsError('InvalidRequest', 'executionNumber must be a whole number >= 1.');
+  }
+  const v = msg.expectedVersion;
+  // Docs show the version as a string; numbers and numeric strings are both accepted (§2.4).
+  if (v !== undefined && !((typeof v === 'number' && Number.isInteger(v)) ||
+    (typeof v === 'string' && /^\d+$/.test(v)))) {
+    throw new JobsError('InvalidRequest',
+      'expectedVersion must be a whole number (or a string of digits).');
+  }
+}
+
 function dispatch(engine: JobsEngine, thing: string, req: JobsRequest,
   msg: Record<string, unknown>): Record<string, unknown> {
+  checkTypes(msg);
   switch (req.api) {
     case 'get': {
       const list = [...engine.pendingFor(thing)].sort((a, b) => a.seq - b.seq);
@@ -143,9 +164,8 @@ function update(engine: JobsEngine, thing: string, jobId: string,
       `${status}.`, true), { state: stateOf(ex) });
   }
   if (msg.expectedVersion !== undefined) {
-    // Docs show the version as a string; numbers and numeric strings are both accepted (§2.4).
     const expected = Number(msg.expectedVersion);
-    if (!Number.isInteger(expected) || expected !== ex.versionNumber) {
+    if (expected !== ex.versionNumber) {
       throw Object.assign(new JobsError('VersionMismatch',
         `expectedVersion ${String(msg.expectedVersion)} does not match ${ex.versionNumber}.`, true),
       { state: stateOf(ex) });
