@@ -50,7 +50,12 @@ const client = mqtt.connect(opt.endpoint, {
 let busy = false;
 let timer;
 
+let finished = false;
+
 function finish(code, why) {
+  // The first outcome wins: a reset while the connection closes must not overwrite it.
+  if (finished) return;
+  finished = true;
   log(why);
   clearTimeout(timer);
   client.end(false, () => process.exit(code));
