@@ -14,7 +14,8 @@ import { benchTls } from './bench-tls.js';
  * over the same kind of broker, with the ratio of the two. Figures go to bench/latest.json.
  * Bounded: fixed counts, and every wait has a deadline.
  */
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const args = new Map(process.argv.slice(2).map((a) =>
+  a.replace(/^--/, '').split('=') as [string, string]));
 const things = Number(args.get('things') ?? DEFAULTS.demo.things);
 const fileSize = Number(args.get('file-size') ?? DEFAULTS.demo.fileSize);
 const workers = Number(args.get('workers') ?? DEFAULTS.demo.workers);
@@ -53,19 +54,22 @@ async function pump() {
     } });
     const here = path.dirname(fileURLToPath(import.meta.url));
     const names = Array.from({ length: things }, (_, i) => `pump-${i + 1}`);
-    const shards = Array.from({ length: workers }, (_, w) => names.filter((_, i) => i % workers === w));
+    const shards = Array.from({ length: workers }, (_, w) =>
+      names.filter((_, i) => i % workers === w));
     const pool = shards.map((s) => new Worker(path.join(here, 'pumpWorker.js'), { workerData: {
       mqttUrl: info.mqttUrl, names: s, streamId: 'bench-pump', fileSize, blockSize, perRequest: 1,
     } }));
-    const wait = (kind: string) => Promise.all(pool.map((w) => new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`pump: no '${kind}' within 300 s`)), 300_000);
-      w.on('message', (m: { kind: string; blocks?: number }) => {
-        if (m.kind === kind) {
-          clearTimeout(timer);
-          resolve(m.blocks ?? 0);
-        }
-      });
-    })));
+    const wait = (kind: string) =>
+      Promise.all(pool.map((w) => new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`pump: no '${kind}' within 300 s`)),
+          300_000);
+        w.on('message', (m: { kind: string; blocks?: number }) => {
+          if (m.kind === kind) {
+            clearTimeout(timer);
+            resolve(m.blocks ?? 0);
+          }
+        });
+      })));
     await wait('ready');
     const t0 = Date.now();
     const finished = wait('done');

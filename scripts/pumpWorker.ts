@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import mqtt from 'mqtt';
 import { BlockBitmap } from '../src/protocol/bitmap.js';
-import { decodeDataBlock, encodeGetStreamRequest, isStreamError } from '../src/protocol/streamCodec.js';
+import { decodeDataBlock, encodeGetStreamRequest,
+  isStreamError } from '../src/protocol/streamCodec.js';
 import { streamTopic } from '../src/protocol/topics.js';
 
 /**

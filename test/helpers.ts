@@ -12,7 +12,8 @@ import { packVersion } from '../src/protocol/agentStatus.js';
 /** Shared fixtures for suites that run a real cloud on loopback. */
 export const CERTS_DIR = path.resolve('certs', 'dev');
 
-export async function cloudForTest(opts: CloudOptions = {}): Promise<{ cloud: Cloud; client: CloudClient }> {
+export async function cloudForTest(opts: CloudOptions = {}):
+  Promise<{ cloud: Cloud; client: CloudClient }> {
   const cloud = await startCloud({ certsDir: CERTS_DIR, ...opts });
   return { cloud, client: new CloudClient(cloud.endpointUrl) };
 }
@@ -79,7 +80,8 @@ export function startAgents(configs: ThingConfig[], clock: Clock): OtaAgent[] {
   });
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition') {
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 30_000,
+  what = 'condition') {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;

@@ -67,7 +67,8 @@ export async function certsInit(opts: CertsInitOptions = {}): Promise<CertsInitR
 /** Adds `certs init` and `certs things` to a yargs instance; main.ts wires it in. */
 export function registerCertsCommand<T>(y: Argv<T>): Argv<T> {
   return y.command('certs', 'Development certificates: signing chains and thing identities',
-    (c) => registerCertsThings(c).command('init', 'Make ECDSA P-256 and RSA chains (root, intermediate, code-signing leaf)',
+    (c) => registerCertsThings(c).command('init',
+      'Make ECDSA P-256 and RSA chains (root, intermediate, code-signing leaf)',
       (i) => i
         .option('dir', { type: 'string', describe: 'where chains go (default certs/dev)' })
         .option('kind', { type: 'array', string: true, choices: [...KEY_KINDS],

@@ -41,7 +41,8 @@ export function registerProductCommands(y: Argv): Argv {
     .command('demo', 'Run the demo rollout: a cloud, a fleet, a signed image, one OTA update',
       (a) => a
         .option('things', { type: 'number', default: DEFAULTS.demo.things, describe: 'fleet size' })
-        .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'MQTT' as const })
+        .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const,
+          default: 'MQTT' as const })
         .option('file-size', { type: 'number', default: DEFAULTS.demo.fileSize, describe: 'bytes' })
         .option('signing', { choices: [...SIGNING_NAMES],
           default: 'ecdsa-sha256' as SigningName })
@@ -57,7 +58,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('broker-url', { type: 'string', describe: 'use an external MQTT broker' })
         .option('tls', { type: 'boolean', default: false,
           describe: 'a certificate per thing, mutual TLS to the cloud' })
-        .option('timeout', { type: 'number', default: 900, describe: 'wall seconds to wait at most' }),
+        .option('timeout', { type: 'number', default: 900,
+          describe: 'wall seconds to wait at most' }),
       async (a) => {
         const r = await runDemo({
           things: count('things', a.things), protocol: a.protocol,
@@ -97,7 +99,8 @@ export function registerProductCommands(y: Argv): Argv {
             `${a['sigv4-keys']}: expected {"ACCESS_KEY_ID": "secret", ...} with string secrets`);
         }
         const cloud = await startCloud({
-          host: a.host, mqttPort: a['mqtt-port'], apiPort: a['api-port'], brokerUrl: a['broker-url'],
+          host: a.host, mqttPort: a['mqtt-port'], apiPort: a['api-port'],
+          brokerUrl: a['broker-url'],
           timeScale: positive('time-scale', a['time-scale']), certsDir: a['certs-dir'],
           strictTargets: a['strict-targets'], mqttsPort: a['mqtts-port'],
           plainIsolation: a['plain-isolation'],
@@ -140,7 +143,8 @@ export function registerProductCommands(y: Argv): Argv {
         .option('signing', { choices: [...SIGNING_NAMES],
           default: 'ecdsa-sha256' as SigningName })
         .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
-        .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const, default: 'both' as const })
+        .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const,
+          default: 'both' as const })
         .option('subscribe-replies', { type: 'boolean', default: false })
         .option('tls', { type: 'boolean', default: false,
           describe: 'a certificate per thing, mutual TLS to the cloud' })

@@ -38,7 +38,8 @@ export class CloudClient {
     }
     const text = await res.body.text();
     if (res.statusCode >= 400) {
-      const type = String(res.headers['x-amzn-errortype'] ?? '').split(':')[0] || 'InternalFailureException';
+      const type = String(res.headers['x-amzn-errortype'] ?? '').split(':')[0] ||
+        'InternalFailureException';
       let message = text;
       try {
         message = (JSON.parse(text) as { message?: string }).message ?? text;
@@ -57,7 +58,9 @@ export class CloudClient {
     // The credential scope names the service, so the cloud routes this to its S3 side.
     return this.call<Record<string, never>>('PUT', `/${bucket}/${encodeURIComponent(key)}`, {
       raw: data,
-      headers: { authorization: 'AWS4-HMAC-SHA256 Credential=ota-sim/20260101/local/s3/aws4_request' },
+      headers: {
+        authorization: 'AWS4-HMAC-SHA256 Credential=ota-sim/20260101/local/s3/aws4_request',
+      },
     });
   }
 }

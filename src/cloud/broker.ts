@@ -27,7 +27,8 @@ const noop = () => {};
 
 /** Device request topics the cloud answers (never its own answers). */
 function isRequestTopic(topic: string): boolean {
-  return topic.startsWith('$aws/things/') && (topic.includes('/jobs/') || topic.includes('/streams/'));
+  return topic.startsWith('$aws/things/') &&
+    (topic.includes('/jobs/') || topic.includes('/streams/'));
 }
 
 export interface EmbeddedBrokerOptions {
@@ -92,13 +93,15 @@ export class EmbeddedBus implements CloudBus {
       .clients[clientId] : undefined;
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (client && !client.closed) {
-      client.deliver0({ cmd: 'publish', topic, payload: body, qos: 0, retain: false, dup: false }, noop);
+      client.deliver0({ cmd: 'publish', topic, payload: body, qos: 0,
+        retain: false, dup: false }, noop);
     }
   }
 
   publish(topic: string, payload: Buffer | string, qos: 0 | 1): void {
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    this.aedes.publish({ cmd: 'publish', topic, payload: body, qos, retain: false, dup: false }, noop);
+    this.aedes.publish({ cmd: 'publish', topic, payload: body, qos,
+      retain: false, dup: false }, noop);
   }
 
   connectedClients(): number {
@@ -127,13 +130,15 @@ export class ExternalBus implements CloudBus {
 
   private constructor(readonly mqttUrl: string, private readonly client: mqtt.MqttClient) {}
 
-  static async connect(url: string, clientId = `ota-sim-cloud-${process.pid}`): Promise<ExternalBus> {
+  static async connect(url: string,
+    clientId = `ota-sim-cloud-${process.pid}`): Promise<ExternalBus> {
     const client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 1000, clean: true });
     const bus = new ExternalBus(url, client);
     client.on('message', (topic, payload) => bus.handler(topic, payload, undefined));
     await client.subscribeAsync([
       jobsTopic.get('+'), jobsTopic.startNext('+'), jobsTopic.describe('+', '+'),
-      jobsTopic.update('+', '+'), streamTopic.get('+', '+', '+'), streamTopic.describe('+', '+', '+'),
+      jobsTopic.update('+', '+'), streamTopic.get('+', '+', '+'),
+      streamTopic.describe('+', '+', '+'),
     ], { qos: 1 });
     return bus;
   }

@@ -86,7 +86,8 @@ export async function loadChains(dir: string): Promise<Map<KeyKind, DevChain>> {
 export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   const host = opts.host ?? DEFAULTS.host;
   const clock = opts.clock ?? new ScaledClock({ scale: opts.timeScale ?? 1 });
-  const account = { region: opts.region ?? DEFAULTS.region, accountId: opts.accountId ?? DEFAULTS.accountId };
+  const account = { region: opts.region ?? DEFAULTS.region,
+    accountId: opts.accountId ?? DEFAULTS.accountId };
   const log = logger().child({ component: 'cloud' });
   const certsDir = opts.certsDir ?? DEFAULT_CERTS_DIR;
   const [chains, tlsId] = await Promise.all([loadChains(certsDir),

@@ -44,7 +44,8 @@ export class CloudCore {
     this.registry = new Registry(opts.account);
     this.objects = new ObjectStore(now);
     this.signer = new Signer(opts.account, this.objects, opts.chains, now);
-    this.streams = new StreamStore({ region: opts.account.region, accountId: opts.account.accountId, now });
+    this.streams = new StreamStore({ region: opts.account.region,
+      accountId: opts.account.accountId, now });
     this.jobs = new JobsEngine({
       clock: opts.clock,
       account: opts.account,
@@ -71,7 +72,9 @@ export class CloudCore {
       const job = this.jobs.jobs.get(id);
       if (!job) continue;
       const counts = new Map<string, number>();
-      for (const ex of job.executions.values()) counts.set(ex.status, (counts.get(ex.status) ?? 0) + 1);
+      for (const ex of job.executions.values()) {
+        counts.set(ex.status, (counts.get(ex.status) ?? 0) + 1);
+      }
       for (const [status, n] of counts) this.metrics.executions.set({ job: id, status }, n);
     }
     this.touched.clear();

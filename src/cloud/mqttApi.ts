@@ -47,7 +47,8 @@ export class MqttApi {
       const req = parsed.kind === 'jobs' ? parsed.request : undefined;
       const answer = handleJobsRequest(this.jobs, parsed.thing, req, payload);
       const suffix = answer.ok ? '/accepted' : '/rejected';
-      this.metrics.jobsRequests.inc({ api: req?.api ?? 'invalid', outcome: answer.ok ? 'accepted' : 'rejected' });
+      this.metrics.jobsRequests.inc({ api: req?.api ?? 'invalid',
+        outcome: answer.ok ? 'accepted' : 'rejected' });
       this.bus.reply(clientId, parsed.replyBase + suffix, JSON.stringify(answer.body));
       return;
     }
@@ -69,7 +70,8 @@ export class MqttApi {
       else t = streamTopic.rejected(thing, streamId, fmt);
       this.bus.reply(clientId, t, r.payload);
     }
-    this.metrics.streamRequests.inc({ op, outcome: replies[0]?.kind === 'rejected' ? 'rejected' : 'ok' });
+    this.metrics.streamRequests.inc({ op,
+      outcome: replies[0]?.kind === 'rejected' ? 'rejected' : 'ok' });
     if (blocks) {
       this.metrics.blocksServed.inc(blocks);
       this.metrics.bytesServed.inc({ protocol: 'MQTT' }, bytes);

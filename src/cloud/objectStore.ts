@@ -30,7 +30,8 @@ export class ObjectStore {
   }
 
   /** Buckets are created on first write: a local simulator has no account setup step. */
-  put(bucket: string, key: string, data: Buffer, contentType = 'binary/octet-stream'): ObjectVersion {
+  put(bucket: string, key: string, data: Buffer,
+    contentType = 'binary/octet-stream'): ObjectVersion {
     this.createBucket(bucket);
     const keys = this.buckets.get(bucket)!;
     const version: ObjectVersion = {

@@ -8,7 +8,8 @@ import type { JobsEngine } from './jobs/engine.js';
 import type { ObjectStore } from './objectStore.js';
 import type { Signer } from './signer.js';
 import type { StreamStore } from './streams/store.js';
-import { validateCreateOtaUpdate, type CreateOtaUpdateInput, type OtaUpdateFile } from './otaValidate.js';
+import { validateCreateOtaUpdate, type CreateOtaUpdateInput,
+  type OtaUpdateFile } from './otaValidate.js';
 
 /**
  * CreateOTAUpdate and friends (§1.3–1.6). Creation answers at once with CREATE_PENDING and does
@@ -105,7 +106,8 @@ export class OtaUpdates {
     const job = u.awsIotJobId ? this.d.jobs.jobs.get(u.awsIotJobId) : undefined;
     if (job && job.status === 'IN_PROGRESS' && !opts.forceDeleteAWSJob) {
       throw new ApiError('InvalidRequestException',
-        `The job ${job.jobId} of OTAUpdate ${id} is IN_PROGRESS; set forceDeleteAWSJob to delete it.`);
+        `The job ${job.jobId} of OTAUpdate ${id} is IN_PROGRESS; ` +
+          'set forceDeleteAWSJob to delete it.');
     }
     if (job) this.d.jobs.deleteJob(job.jobId, true);
     if (opts.deleteStream) for (const s of u.createdStreams) this.d.streams.delete(s);
@@ -194,7 +196,8 @@ export class OtaUpdates {
         timeoutConfig: input.awsJobTimeoutConfig,
         presignedUrlConfig: {
           roleArn: input.roleArn,
-          expiresInSec: input.awsJobPresignedUrlConfig?.expiresInSec ?? DEFAULTS.otaPresignedExpiresInSec,
+          expiresInSec: input.awsJobPresignedUrlConfig?.expiresInSec ??
+            DEFAULTS.otaPresignedExpiresInSec,
         },
       });
       u.status = 'CREATE_COMPLETE';
@@ -264,7 +267,9 @@ export class OtaUpdates {
     const signedKey = job.signedObject.s3;
     const rawVersion = this.d.objects.put(signedKey.bucketName, signedKey.key, raw);
     file.fileLocation = {
-      s3Location: { bucket: signedKey.bucketName, key: signedKey.key, version: rawVersion.versionId },
+      s3Location: {
+        bucket: signedKey.bucketName, key: signedKey.key, version: rawVersion.versionId,
+      },
     };
     echo.codeSigning = { ...echo.codeSigning, awsSignerJobId: job.jobId };
     return {

@@ -121,11 +121,14 @@ export function validateCreateOtaUpdate(input: CreateOtaUpdateInput,
   if (abort && (!Array.isArray(abort.abortCriteriaList) || abort.abortCriteriaList.length === 0)) {
     bad('awsJobAbortConfig.abortCriteriaList must list at least one criterion');
   }
-  if (!Array.isArray(input.files) || input.files.length === 0) bad('files must list at least one file');
+  if (!Array.isArray(input.files) || input.files.length === 0) {
+    bad('files must list at least one file');
+  }
   for (const [i, f] of input.files.entries()) {
     const where = `files[${i}]`;
     if (typeof f !== 'object' || f === null) bad(`${where} must be an object`);
-    if (f.fileType !== undefined && (!Number.isInteger(f.fileType) || f.fileType < 0 || f.fileType > 255)) {
+    if (f.fileType !== undefined &&
+      (!Number.isInteger(f.fileType) || f.fileType < 0 || f.fileType > 255)) {
       bad(`${where}.fileType is ${f.fileType}; expected an integer 0-255`);
     }
     const loc = f.fileLocation;
@@ -151,7 +154,8 @@ export function validateCreateOtaUpdate(input: CreateOtaUpdateInput,
         `customCodeSigning (got ${methods})`);
     }
   }
-  if (typeof input.roleArn !== 'string' || input.roleArn.length < 20 || input.roleArn.length > 2048) {
+  if (typeof input.roleArn !== 'string' || input.roleArn.length < 20 ||
+    input.roleArn.length > 2048) {
     bad(`roleArn must be 20-2048 characters, got ${JSON.stringify(input.roleArn)}`);
   }
 }

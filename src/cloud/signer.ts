@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../protocol/errors.js';
 import { arn, type Account } from '../protocol/arn.js';
 import type { ObjectStore } from './objectStore.js';
-import { signData, signatureAlgorithmName, type DevChain, type KeyKind, type SigAlg } from '../pki/index.js';
+import { signData, signatureAlgorithmName, type DevChain, type KeyKind,
+  type SigAlg } from '../pki/index.js';
 
 /**
  * A local "Code Signing for AWS IoT": signing platforms (§6.1), profiles and jobs. Signing is
@@ -139,7 +140,8 @@ export class Signer {
       arn: profileArn,
       platformId: input.platformId,
       signingMaterial: input.signingMaterial ?? {
-        certificateArn: `arn:aws:acm:${this.account.region}:${this.account.accountId}:certificate/ota-sim-dev`,
+        certificateArn: `arn:aws:acm:${this.account.region}:${this.account.accountId}:` +
+          'certificate/ota-sim-dev',
       },
       signingParameters: input.signingParameters ?? {},
       status: 'Active',
@@ -151,7 +153,9 @@ export class Signer {
 
   getProfile(name: string): SigningProfile {
     const p = this.profiles.get(name);
-    if (!p) throw new ApiError('ResourceNotFoundException', `Signing profile ${name} does not exist`);
+    if (!p) {
+      throw new ApiError('ResourceNotFoundException', `Signing profile ${name} does not exist`);
+    }
     return p;
   }
 
@@ -164,10 +168,13 @@ export class Signer {
     const plat = this.platform(profile.platformId);
     const src = input.source?.s3;
     if (!src?.bucketName || !src.key) {
-      throw new ApiError('ValidationException', 'source.s3.bucketName and source.s3.key are required');
+      throw new ApiError('ValidationException',
+        'source.s3.bucketName and source.s3.key are required');
     }
     const dest = input.destination?.s3;
-    if (!dest?.bucketName) throw new ApiError('ValidationException', 'destination.s3.bucketName is required');
+    if (!dest?.bucketName) {
+      throw new ApiError('ValidationException', 'destination.s3.bucketName is required');
+    }
     const object = this.objects.find(src.bucketName, src.key, src.version);
     if (!object) {
       throw new ApiError('ResourceNotFoundException',
@@ -175,7 +182,8 @@ export class Signer {
     }
     if (object.data.length > plat.maxSizeInMB * 1024 * 1024) {
       throw new ApiError('ValidationException',
-        `source object is ${object.data.length} bytes; platform ${plat.platformId} allows ${plat.maxSizeInMB} MB`);
+        `source object is ${object.data.length} bytes; ` +
+          `platform ${plat.platformId} allows ${plat.maxSizeInMB} MB`);
     }
     const kind = keyKindForCertificate(profile.signingMaterial.certificateArn, plat.alg);
     const chain = this.chains(kind);

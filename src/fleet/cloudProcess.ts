@@ -31,7 +31,8 @@ export async function spawnCloud(args: string[], readyTimeoutMs = 60_000): Promi
   const end = Date.now() + readyTimeoutMs;
   for (;;) {
     try {
-      const info = JSON.parse(await fs.readFile(ready, 'utf8')) as { endpointUrl: string; mqttUrl: string };
+      const info = JSON.parse(await fs.readFile(ready, 'utf8')) as
+        { endpointUrl: string; mqttUrl: string };
       return {
         ...info,
         child,
@@ -54,7 +55,8 @@ export async function spawnCloud(args: string[], readyTimeoutMs = 60_000): Promi
       }
       if (Date.now() > end) {
         child.kill('SIGKILL');
-        throw new SimError('OTASIM_CLOUD_START', `the cloud was not ready within ${readyTimeoutMs} ms`);
+        throw new SimError('OTASIM_CLOUD_START',
+          `the cloud was not ready within ${readyTimeoutMs} ms`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -290,7 +290,8 @@ export function summary(r: RunReport, unexpected: number, timedOut: boolean,
     `  executions      ${ex} (of ${r.things} things)`,
     `  time            ${(r.durationMs / 1000).toFixed(1)} s wall, ` +
       `${(r.virtualDurationMs / 1000).toFixed(1)} s virtual`,
-    `  delivered       ${(r.bytesDelivered / 1e6).toFixed(1)} MB (MQTT stream messages and HTTP bodies)`,
+    `  delivered       ${(r.bytesDelivered / 1e6).toFixed(1)} MB ` +
+      '(MQTT stream messages and HTTP bodies)',
     `  rollout         ${describeRate(r.rollout.configured.rollout)}`,
     `  per minute      ${r.rollout.perMinute.join(' ') || 'none'} (notified in each virtual ` +
       'minute)',

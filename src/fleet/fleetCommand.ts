@@ -66,8 +66,11 @@ export function thingNames(total: number | string[], prefix: string, shard: { in
 export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> {
   const file: FleetFile = o.fleetFile ? (await readJsonFile(o.fleetFile)) as FleetFile : {};
   const total = o.things ?? file.things;
-  if (total === undefined) throw new SimError('OTASIM_BAD_OPTION', 'give --things N or --fleet FILE');
-  const validList = Array.isArray(total) && total.length > 0 && total.every((t) => typeof t === 'string');
+  if (total === undefined) {
+    throw new SimError('OTASIM_BAD_OPTION', 'give --things N or --fleet FILE');
+  }
+  const validList = Array.isArray(total) && total.length > 0 &&
+    total.every((t) => typeof t === 'string');
   if (!validList && !(typeof total === 'number' && Number.isInteger(total) && total >= 1)) {
     throw new SimError('OTASIM_BAD_JSON', `${o.fleetFile}: "things" must be a whole number >= 1 ` +
       `or a non-empty list of thing names, got ${JSON.stringify(total)}`);
@@ -107,7 +110,8 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   for (;;) {
     await new Promise((r) => setTimeout(r, 250));
     const p = fleet.progress();
-    const key = `${p.blocks}:${JSON.stringify(p.outcomes)}:${p.phases.rebooting}:${p.phases['self-test']}`;
+    const key = `${p.blocks}:${JSON.stringify(p.outcomes)}:` +
+      `${p.phases.rebooting}:${p.phases['self-test']}`;
     if (key !== lastKey) {
       lastKey = key;
       lastChange = Date.now();
@@ -141,6 +145,7 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   await client.close();
   if (o.report) await fs.writeFile(o.report, JSON.stringify(report, null, 2) + '\n');
   const succeeded = result.outcomes.SUCCEEDED ?? 0;
-  process.stdout.write(JSON.stringify({ things: names.length, executions: result.outcomes }) + '\n');
+  process.stdout.write(JSON.stringify({ things: names.length,
+    executions: result.outcomes }) + '\n');
   return succeeded === names.length;
 }

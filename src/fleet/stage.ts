@@ -48,5 +48,6 @@ export async function uploadAndSign(client: CloudClient, opts: {
     destination: { s3: { bucketName: opts.bucket, prefix: 'SignedImages/' } },
     profileName: opts.profileName,
   } });
-  return { bucket: opts.bucket, key: opts.key, signingJobId: job.jobId, profileName: opts.profileName };
+  return { bucket: opts.bucket, key: opts.key, signingJobId: job.jobId,
+    profileName: opts.profileName };
 }

@@ -27,7 +27,8 @@ function snapshot(index: number, agents: OtaAgent[], final: boolean): WorkerProg
     if (s.connects > 0) connected++;
     if (s.outcome) outcomes[s.outcome.status] = (outcomes[s.outcome.status] ?? 0) + 1;
   }
-  return { workerIndex: index, phases, connected, blocks, bytes, requests, duplicates, outcomes, final };
+  return { workerIndex: index, phases, connected, blocks, bytes, requests, duplicates,
+    outcomes, final };
 }
 
 export default async function runShard(task: WorkerTask): Promise<WorkerProgress> {

@@ -41,12 +41,15 @@ export const statusPayload = {
   selfTestReady: (version: number) =>
     `{"status":"IN_PROGRESS","statusDetails":{"self_test":"ready","updatedBy":"${hex8(version)}"}}`,
   selfTestActive: (version: number) =>
-    `{"status":"IN_PROGRESS","statusDetails":{"self_test":"active","updatedBy":"${hex8(version)}"}}`,
+    `{"status":"IN_PROGRESS","statusDetails":{"self_test":"active",` +
+      `"updatedBy":"${hex8(version)}"}}`,
   accepted: (newVersion: number, oldVersion: number) =>
     `{"status":"SUCCEEDED","statusDetails":{"reason":"accepted  v${versionText(newVersion)}",` +
     `"updatedBy":"  v${versionText(oldVersion)}"}}`,
-  rejected: (sub: number) => `{"status":"FAILED","statusDetails":{"reason":"rejected: ${hex8(sub)}"}}`,
-  aborted: (sub: number) => `{"status":"FAILED","statusDetails":{"reason":"aborted: ${hex8(sub)}"}}`,
+  rejected: (sub: number) =>
+    `{"status":"FAILED","statusDetails":{"reason":"rejected: ${hex8(sub)}"}}`,
+  aborted: (sub: number) =>
+    `{"status":"FAILED","statusDetails":{"reason":"aborted: ${hex8(sub)}"}}`,
   failedWithVal: (main: number, sub: number) =>
     `{"status":"FAILED","statusDetails":{"reason":"${hex8(main)}: ${hex8(sub)}"}}`,
 };

@@ -74,29 +74,42 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * (OTA_MAX_FILES = 1, case C26).
  */
 export function parseJobMessage(msg: unknown, limits: ParseLimits): JobParseResult {
-  if (!isObject(msg)) return { kind: 'error', err: JobParseErr.NullJob, detail: 'not a JSON object' };
+  if (!isObject(msg)) {
+    return { kind: 'error', err: JobParseErr.NullJob, detail: 'not a JSON object' };
+  }
   const execution = msg.execution;
   if (execution === undefined) return { kind: 'empty' };
   if (!isObject(execution)) {
-    return { kind: 'error', err: JobParseErr.NonConformingJobDoc, detail: 'execution is not an object' };
+    return { kind: 'error', err: JobParseErr.NonConformingJobDoc,
+      detail: 'execution is not an object' };
   }
   const jobId = typeof execution.jobId === 'string' ? execution.jobId : undefined;
-  if (!jobId) return { kind: 'error', err: JobParseErr.NonConformingJobDoc, detail: 'execution.jobId missing' };
-  const fail = (err: number, detail: string): JobParseResult => ({ kind: 'error', jobId, err, detail });
+  if (!jobId) {
+    return { kind: 'error', err: JobParseErr.NonConformingJobDoc,
+      detail: 'execution.jobId missing' };
+  }
+  const fail = (err: number, detail: string): JobParseResult =>
+    ({ kind: 'error', jobId, err, detail });
   const doc = execution.jobDocument;
   if (!isObject(doc) || !isObject(doc.afr_ota)) {
-    return fail(JobParseErr.NonConformingJobDoc, 'execution.jobDocument.afr_ota missing or not an object');
+    return fail(JobParseErr.NonConformingJobDoc,
+      'execution.jobDocument.afr_ota missing or not an object');
   }
   const afr = doc.afr_ota;
-  if (!Array.isArray(afr.protocols)) return fail(JobParseErr.NonConformingJobDoc, 'afr_ota.protocols missing');
+  if (!Array.isArray(afr.protocols)) {
+    return fail(JobParseErr.NonConformingJobDoc, 'afr_ota.protocols missing');
+  }
   if (!Array.isArray(afr.files) || afr.files.length === 0) {
     return fail(JobParseErr.NonConformingJobDoc, 'afr_ota.files missing');
   }
   if (afr.files.length > 1) {
-    return fail(JobParseErr.BadModelInitParams, `afr_ota.files has ${afr.files.length} entries; 1 supported`);
+    return fail(JobParseErr.BadModelInitParams,
+      `afr_ota.files has ${afr.files.length} entries; 1 supported`);
   }
   const file = afr.files[0];
-  if (!isObject(file)) return fail(JobParseErr.NonConformingJobDoc, 'afr_ota.files[0] is not an object');
+  if (!isObject(file)) {
+    return fail(JobParseErr.NonConformingJobDoc, 'afr_ota.files[0] is not an object');
+  }
   const fileSize = Number(file.filesize);
   const fileId = Number(file.fileid);
   if (file.filesize === undefined || !Number.isInteger(fileSize) || fileSize < 0) {
@@ -117,7 +130,9 @@ export function parseJobMessage(msg: unknown, limits: ParseLimits): JobParseResu
   const sigText = file[limits.signatureKey];
   if (typeof sigText === 'string') {
     const compact = sigText.replace(/\s+/g, '');
-    if (!BASE64.test(compact)) return fail(JobParseErr.NonConformingJobDoc, 'signature is not base64');
+    if (!BASE64.test(compact)) {
+      return fail(JobParseErr.NonConformingJobDoc, 'signature is not base64');
+    }
     const bytes = Buffer.from(compact, 'base64');
     // The agent decodes into a fixed buffer; a longer signature is a parse error, never truncated.
     if (bytes.length > limits.maxSignatureBytes) {

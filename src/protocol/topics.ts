@@ -36,7 +36,8 @@ export type JobsRequest =
 export type ParsedTopic =
   | { kind: 'jobs'; thing: string; request: JobsRequest; replyBase: string }
   | { kind: 'jobs-invalid'; thing: string; replyBase: string }
-  | { kind: 'stream'; thing: string; streamId: string; op: 'get' | 'describe'; fmt: 'json' | 'cbor' }
+  | { kind: 'stream'; thing: string; streamId: string; op: 'get' | 'describe';
+    fmt: 'json' | 'cbor' }
   | { kind: 'other' };
 
 /**
@@ -55,7 +56,9 @@ export function parseDeviceTopic(topic: string): ParsedTopic {
       return { kind: 'other' };
     }
     const replyBase = topic;
-    if (rest.length === 1 && rest[0] === 'get') return { kind: 'jobs', thing, replyBase, request: { api: 'get' } };
+    if (rest.length === 1 && rest[0] === 'get') {
+      return { kind: 'jobs', thing, replyBase, request: { api: 'get' } };
+    }
     if (rest.length === 1 && rest[0] === 'start-next') {
       return { kind: 'jobs', thing, replyBase, request: { api: 'start-next' } };
     }

@@ -7,7 +7,8 @@ import { tmpDir } from '../helpers.js';
 
 /** Bad input to the product commands: a precise message, exit 252, and nothing started. */
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [mainScript(), ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [mainScript(), ...args],
+    { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, err: r.stderr.trim(), out: r.stdout.trim() };
 }
 

@@ -73,7 +73,8 @@ describe('reboot and self-test', () => {
     await agent.stop();
   });
 
-  it('the application declining the update reports a user abort and downloads nothing', async () => {
+  it('the application declining the update reports a user abort and downloads ' +
+    'nothing', async () => {
     const { fake, clock, agent } = setup(V101, { behaviour: 'reject' });
     await drive(fake, clock, agent);
     expect(fake.job!.statusDetails).toEqual({ reason: 'aborted: 0x00000013' });

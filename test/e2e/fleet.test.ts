@@ -22,7 +22,8 @@ describe('a 50-thing rollout through the fleet coordinator', () => {
 
   beforeAll(async () => {
     ({ cloud, client } = await cloudForTest({ clock }));
-    const s = await stage(cloud, client, { things: [...names, 'latecomer'], image: firmware(40_000) });
+    const s = await stage(cloud, client,
+      { things: [...names, 'latecomer'], image: firmware(40_000) });
     const foreign = await createChain({ kind: 'ecdsa', commonNamePrefix: 'foreign' });
     const base = thingConfig(cloud, 'template');
     const { thingName: _n, behaviour: _b, faults: _f, ...profile } = base;
@@ -70,13 +71,15 @@ describe('a 50-thing rollout through the fleet coordinator', () => {
     expect(j.job.jobProcessDetails.numberOfFailedThings).toBe(2);
   });
 
-  it('fails the thing whose image had one byte changed with the signature-check reason', async () => {
+  it('fails the thing whose image had one byte changed with the signature-check ' +
+    'reason', async () => {
     const ex = await execution(names[3]!);
     expect(ex.status).toBe('FAILED');
     expect(ex.statusDetails.detailsMap).toEqual({ reason: '0x000000e3: 0x00000000' });
   });
 
-  it('fails the thing whose signer certificate does not chain to its root, distinctly', async () => {
+  it('fails the thing whose signer certificate does not chain to its root, ' +
+    'distinctly', async () => {
     const ex = await execution(names[7]!);
     expect(ex.status).toBe('FAILED');
     expect(ex.statusDetails.detailsMap).toEqual({ reason: '0x000000e7: 0x00000001' });

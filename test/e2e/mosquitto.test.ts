@@ -8,7 +8,8 @@ import { ScaledClock } from '../../src/clock.js';
 import type { Cloud } from '../../src/cloud/cloud.js';
 import type { CloudClient } from '../../src/client/cloudClient.js';
 import type { OtaAgent } from '../../src/device/agent.js';
-import { cloudForTest, firmware, stage, startAgents, thingConfig, tmpDir, waitFor } from '../helpers.js';
+import { cloudForTest, firmware, stage, startAgents, thingConfig, tmpDir,
+  waitFor } from '../helpers.js';
 
 /** The cloud as an ordinary client of a real Mosquitto broker (design.md, external broker). */
 function mosquittoPath(): string | undefined {
@@ -60,7 +61,8 @@ describe.skipIf(!bin && !required)('a rollout through a real Mosquitto broker', 
   it('takes five things to SUCCEEDED when devices subscribe to their reply topics', async () => {
     const things = ['m1', 'm2', 'm3', 'm4', 'm5'];
     const s = await stage(cloud, client, { things, image: firmware(30_000) });
-    agents = startAgents(things.map((t) => thingConfig(cloud, t, { subscribeReplies: true })), clock);
+    agents = startAgents(things.map((t) =>
+      thingConfig(cloud, t, { subscribeReplies: true })), clock);
     await client.call('POST', '/otaUpdates/mosq1', { body: {
       targets: [s.groupArn], roleArn: 'arn:aws:iam::123456789012:role/ota',
       files: [{ fileName: 'firmware.bin', fileLocation: { s3Location: { bucket: 'fw-bucket',

@@ -6,7 +6,8 @@ describe('the agent status payloads of §5.10', () => {
   const v101 = packVersion(1, 0, 1);
 
   it('reports progress as received/total', () => {
-    expect(statusPayload.receive(0, 2)).toBe('{"status":"IN_PROGRESS","statusDetails":{"receive":"0/2"}}');
+    expect(statusPayload.receive(0, 2)).toBe(
+      '{"status":"IN_PROGRESS","statusDetails":{"receive":"0/2"}}');
   });
 
   it('hands over to the self-test with the current version in 8 hex digits', () => {
@@ -22,8 +23,10 @@ describe('the agent status payloads of §5.10', () => {
   });
 
   it('formats rejected, aborted and coded failures', () => {
-    expect(statusPayload.rejected(0x10)).toBe('{"status":"FAILED","statusDetails":{"reason":"rejected: 0x00000010"}}');
-    expect(statusPayload.aborted(0xd)).toBe('{"status":"FAILED","statusDetails":{"reason":"aborted: 0x0000000d"}}');
+    expect(statusPayload.rejected(0x10)).toBe(
+      '{"status":"FAILED","statusDetails":{"reason":"rejected: 0x00000010"}}');
+    expect(statusPayload.aborted(0xd)).toBe(
+      '{"status":"FAILED","statusDetails":{"reason":"aborted: 0x0000000d"}}');
     expect(statusPayload.failedWithVal(0xe3, 0)).toBe(
       '{"status":"FAILED","statusDetails":{"reason":"0x000000e3: 0x00000000"}}');
   });

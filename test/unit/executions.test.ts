@@ -27,7 +27,8 @@ describe('job execution status transitions over the device API', () => {
     expect(ask('update', 'j1', { status: 'IN_PROGRESS', clientToken: 'a' }))
       .toEqual({ ok: true, body: { timestamp: 1767225600, clientToken: 'a' } });
     const r = ask('update', 'j1', { status: 'SUCCEEDED', includeJobExecutionState: true });
-    expect(r.body.executionState).toEqual({ status: 'SUCCEEDED', statusDetails: {}, versionNumber: 3 });
+    expect(r.body.executionState).toEqual({ status: 'SUCCEEDED', statusDetails: {},
+      versionNumber: 3 });
     expect(c.jobs.getJob('j1').status).toBe('COMPLETED');
   });
 
@@ -36,7 +37,8 @@ describe('job execution status transitions over the device API', () => {
     ask('update', 'j1', { status: 'FAILED', statusDetails: { reason: 'x' } });
     expect(ask('update', 'j1', { status: 'IN_PROGRESS' })).toEqual({ ok: false, body: {
       code: 'InvalidStateTransition',
-      message: 'The execution of j1 on t1 is FAILED, a terminal state; it cannot become IN_PROGRESS.',
+      message: 'The execution of j1 on t1 is FAILED, a terminal state; ' +
+        'it cannot become IN_PROGRESS.',
       timestamp: 1767225600,
       executionState: { status: 'FAILED', statusDetails: { reason: 'x' }, versionNumber: 2 },
     } });

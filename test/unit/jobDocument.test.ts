@@ -55,14 +55,16 @@ describe('job document parsing as the v3 agent does it', () => {
   it('refuses a signature longer than the buffer instead of truncating it (C15)', () => {
     const big = { ...file, 'sig-sha256-ecdsa': Buffer.alloc(512).toString('base64') };
     expect(parseJobMessage(message(big), limits)).toMatchObject({ kind: 'error',
-      err: JobParseErr.NonConformingJobDoc, detail: 'signature is 512 bytes; the buffer holds 384' });
+      err: JobParseErr.NonConformingJobDoc,
+      detail: 'signature is 512 bytes; the buffer holds 384' });
     expect(parseJobMessage(message(big), { ...limits, maxSignatureBytes: 512 }).kind).toBe('job');
   });
 
   it('fails a document with two files, which the agent cannot hold (C26)', () => {
     const m = message(file);
     m.execution.jobDocument.afr_ota.files.push({ ...file, fileid: 1 });
-    expect(parseJobMessage(m, limits)).toMatchObject({ kind: 'error', err: JobParseErr.BadModelInitParams });
+    expect(parseJobMessage(m, limits)).toMatchObject({ kind: 'error',
+      err: JobParseErr.BadModelInitParams });
   });
 
   it('needs protocols, files, filesize and fileid', () => {
@@ -74,6 +76,7 @@ describe('job document parsing as the v3 agent does it', () => {
     }
     const m = message(file) as { execution: { jobDocument: { afr_ota: Record<string, unknown> } } };
     delete m.execution.jobDocument.afr_ota.protocols;
-    expect(parseJobMessage(m, limits)).toMatchObject({ kind: 'error', detail: 'afr_ota.protocols missing' });
+    expect(parseJobMessage(m, limits)).toMatchObject({ kind: 'error',
+      detail: 'afr_ota.protocols missing' });
   });
 });

@@ -30,10 +30,12 @@ describe('CreateOTAUpdate behind the scenes (§1.4–1.6)', () => {
       streamname?: string; files: Array<Record<string, unknown>> } };
   }
 
-  it('signs with a new profile, creates AFR_OTA-<uuid> and the job, ends CREATE_COMPLETE', async () => {
+  it('signs with a new profile, creates AFR_OTA-<uuid> and the job, ' +
+    'ends CREATE_COMPLETE', async () => {
     const { core, image } = setup();
     const u = core.ota.create({ otaUpdateId: 'u1', targets: [THING], roleArn: ROLE,
-      files: [{ fileName: '/fw/app.bin', fileLocation: { s3Location: { bucket: 'fw', key: 'app.bin' } },
+      files: [{ fileName: '/fw/app.bin',
+        fileLocation: { s3Location: { bucket: 'fw', key: 'app.bin' } },
         codeSigning: { startSigningJobParameter: {
           signingProfileParameter: { platform: 'AmazonFreeRTOS-Default',
             certificatePathOnDevice: '/certs/cs.crt' },
@@ -46,8 +48,10 @@ describe('CreateOTAUpdate behind the scenes (§1.4–1.6)', () => {
     expect(d.afr_ota.protocols).toEqual(['MQTT']);
     expect(d.afr_ota.streamname).toMatch(/^AFR_OTA-[0-9a-f-]{36}$/);
     const f = d.afr_ota.files[0]!;
-    expect(Object.keys(f)).toEqual(['filepath', 'filesize', 'fileid', 'certfile', 'sig-sha256-ecdsa']);
-    expect(f).toMatchObject({ filepath: '/fw/app.bin', filesize: 9000, fileid: 0, certfile: '/certs/cs.crt' });
+    expect(Object.keys(f))
+      .toEqual(['filepath', 'filesize', 'fileid', 'certfile', 'sig-sha256-ecdsa']);
+    expect(f).toMatchObject({ filepath: '/fw/app.bin', filesize: 9000, fileid: 0,
+      certfile: '/certs/cs.crt' });
     const spki = new X509Certificate(chains.get('ecdsa')!.leafPem).publicKey
       .export({ type: 'spki', format: 'der' });
     const sig = Buffer.from(f['sig-sha256-ecdsa'] as string, 'base64');
@@ -72,7 +76,8 @@ describe('CreateOTAUpdate behind the scenes (§1.4–1.6)', () => {
       fileid: 0, certfile: 'cs.crt', 'sig-sha1-rsa': 'AAEC' });
   });
 
-  it('ends CREATE_FAILED with errorInfo and leaves no job when the signer job is unknown', async () => {
+  it('ends CREATE_FAILED with errorInfo and leaves no job when the signer job ' +
+    'is unknown', async () => {
     const { core } = setup();
     const u = core.ota.create({ otaUpdateId: 'u3', targets: [THING], roleArn: ROLE,
       files: [{ fileLocation: { s3Location: { bucket: 'fw', key: 'app.bin' } },
@@ -85,7 +90,8 @@ describe('CreateOTAUpdate behind the scenes (§1.4–1.6)', () => {
     expect(core.streams.list({}).streams).toEqual([]);
   });
 
-  it('puts the pre-signed URL placeholder and auth scheme in HTTP jobs, and no stream', async () => {
+  it('puts the pre-signed URL placeholder and auth scheme in HTTP jobs, ' +
+    'and no stream', async () => {
     const { core } = setup();
     const u = core.ota.create({ otaUpdateId: 'u4', targets: [THING], roleArn: ROLE,
       protocols: ['HTTP'], files: [{ fileLocation: { s3Location: { bucket: 'fw', key: 'app.bin' } },

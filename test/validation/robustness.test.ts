@@ -15,10 +15,12 @@ describe('the REST endpoint under bad requests', () => {
   afterAll(async () => { await cloud.stop(); });
 
   it('answers a malformed %-escape with 400 and keeps serving', async () => {
-    const r = await request(`${cloud.endpointUrl}/otaUpdates/%E0%A4%A`, { method: 'POST', body: '{}' });
+    const r = await request(`${cloud.endpointUrl}/otaUpdates/%E0%A4%A`,
+      { method: 'POST', body: '{}' });
     expect(r.statusCode).toBe(400);
     expect(r.headers['x-amzn-errortype']).toBe('InvalidRequestException');
-    expect(await r.body.json()).toEqual({ message: 'the path /otaUpdates/%E0%A4%A has a malformed %-escape' });
+    expect(await r.body.json())
+      .toEqual({ message: 'the path /otaUpdates/%E0%A4%A has a malformed %-escape' });
     const again = await request(`${cloud.endpointUrl}/otaUpdates`);
     expect(again.statusCode).toBe(200);
     await again.body.dump();
@@ -27,7 +29,8 @@ describe('the REST endpoint under bad requests', () => {
   it('reads a null member as not given, as the service does', async () => {
     await client.call('POST', '/things/n1', { body: {} });
     const out = await client.call('PUT', '/jobs/null-desc', { body: {
-      targets: ['arn:aws:iot:us-east-1:123456789012:thing/n1'], document: '{}', description: null } });
+      targets: ['arn:aws:iot:us-east-1:123456789012:thing/n1'], document: '{}',
+      description: null } });
     expect(out).toEqual({ jobArn: 'arn:aws:iot:us-east-1:123456789012:job/null-desc',
       jobId: 'null-desc' });
   });
@@ -44,12 +47,15 @@ describe('the REST endpoint under bad requests', () => {
 describe('a deletion that overtakes a pending creation', () => {
   it('leaves no job and no stream behind', async () => {
     const core = new CloudCore({ clock: new ManualClock(), account: { region: 'us-east-1',
-      accountId: '123456789012' }, chains: () => { throw new Error('unused'); }, publish: () => {} });
+      accountId: '123456789012' }, chains: () => { throw new Error('unused'); },
+      publish: () => {} });
     core.registry.createThing('t1');
     core.objects.put('b', 'k', Buffer.alloc(100));
-    const u = core.ota.create({ otaUpdateId: 'race', targets: ['arn:aws:iot:us-east-1:123456789012:thing/t1'],
+    const u = core.ota.create({ otaUpdateId: 'race',
+      targets: ['arn:aws:iot:us-east-1:123456789012:thing/t1'],
       roleArn: 'arn:aws:iam::123456789012:role/ota', files: [{ fileLocation: { s3Location: {
-        bucket: 'b', key: 'k' } }, codeSigning: { customCodeSigning: { signature: { inlineDocument: 'AA==' },
+        bucket: 'b', key: 'k' } },
+        codeSigning: { customCodeSigning: { signature: { inlineDocument: 'AA==' },
         hashAlgorithm: 'SHA256', signatureAlgorithm: 'ECDSA' } } }] });
     core.ota.delete('race', { deleteStream: true, forceDeleteAWSJob: true });
     await u.done;
@@ -78,11 +84,14 @@ describe('jobs MQTT request members are typed strictly', () => {
 
   it('refuses a string executionNumber and a string includeJobDocument', () => {
     expect(update({ status: 'IN_PROGRESS', executionNumber: '1' }).code).toBe('InvalidRequest');
-    expect(update({ status: 'IN_PROGRESS', includeJobDocument: 'false' }).code).toBe('InvalidRequest');
+    expect(update({ status: 'IN_PROGRESS', includeJobDocument: 'false' }).code)
+      .toBe('InvalidRequest');
   });
 
   it('refuses format characters in statusDetails and counts the client token in bytes', () => {
-    expect(update({ status: 'IN_PROGRESS', statusDetails: { a: 'x\u200by' } }).code).toBe('InvalidRequest');
-    expect(update({ status: 'IN_PROGRESS', clientToken: 'é'.repeat(33) }).code).toBe('InvalidRequest');
+    expect(update({ status: 'IN_PROGRESS', statusDetails: { a: 'x\u200by' } }).code)
+      .toBe('InvalidRequest');
+    expect(update({ status: 'IN_PROGRESS', clientToken: 'é'.repeat(33) }).code)
+      .toBe('InvalidRequest');
   });
 });

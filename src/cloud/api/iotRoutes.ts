@@ -93,12 +93,14 @@ export function addIotRoutes(r: Router, c: CloudCore): void {
     const b = req.json() as { thingGroupProperties?: { thingGroupDescription?: string } };
     const g = c.registry.createGroup(req.params.thingGroupName!,
       b.thingGroupProperties?.thingGroupDescription);
-    return { body: { thingGroupName: g.groupName, thingGroupArn: g.groupArn, thingGroupId: g.groupId } };
+    return { body: { thingGroupName: g.groupName, thingGroupArn: g.groupArn,
+      thingGroupId: g.groupId } };
   });
   r.add('GET', '/thing-groups/{thingGroupName}', 'DescribeThingGroup', (req) => {
     const g = c.registry.getGroup(req.params.thingGroupName!);
-    return { body: { thingGroupName: g.groupName, thingGroupArn: g.groupArn, thingGroupId: g.groupId,
-      version: 1, thingGroupProperties: { thingGroupDescription: g.description } } };
+    return { body: { thingGroupName: g.groupName, thingGroupArn: g.groupArn,
+      thingGroupId: g.groupId, version: 1,
+      thingGroupProperties: { thingGroupDescription: g.description } } };
   });
   const membership = (req: { json(): Record<string, unknown> }) => {
     const b = req.json() as { thingName?: string; thingArn?: string; thingGroupName?: string;

@@ -70,7 +70,9 @@ export class Router {
         if (p.startsWith('{')) params[p.slice(1, -1)] = decodeURIComponent(s);
         else if (p !== s) { ok = false; break; }
       }
-      if (ok && segs.length === r.parts.length) return { handler: r.handler, operation: r.operation, params };
+      if (ok && segs.length === r.parts.length) {
+        return { handler: r.handler, operation: r.operation, params };
+      }
     }
     return undefined;
   }

@@ -92,7 +92,9 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
       }
       handle(req, res, Buffer.concat(chunks)).catch((e: unknown) => {
         log.error({ err: e }, 'request failed outside the error mapping');
-        if (!res.headersSent) res.writeHead(500, { 'x-amzn-ErrorType': 'InternalFailureException' });
+        if (!res.headersSent) {
+          res.writeHead(500, { 'x-amzn-ErrorType': 'InternalFailureException' });
+        }
         res.end();
       });
     });
@@ -148,7 +150,8 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
       }
       if (routeError) throw routeError;
       if (!match) {
-        throw new ApiError('ResourceNotFoundException', `No operation at ${method} ${url.pathname}`);
+        throw new ApiError('ResourceNotFoundException',
+          `No operation at ${method} ${url.pathname}`);
       }
       if (!viaS3) checkRequest(match.operation, request);
       out = await match.handler(request);
@@ -162,7 +165,8 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
       if (viaS3 || isS3Signed) {
         const code = err.type === 'InvalidRequestException' ? 'InvalidRequest' : err.type;
         out = { status: err.status, raw: method === 'HEAD' ? Buffer.alloc(0)
-          : s3ErrorXml(code, err.message, url.pathname), headers: { 'Content-Type': 'application/xml' } };
+          : s3ErrorXml(code, err.message, url.pathname),
+          headers: { 'Content-Type': 'application/xml' } };
       } else {
         out = { status: err.status, body: err.toBody(), headers: { 'x-amzn-ErrorType': err.type } };
       }

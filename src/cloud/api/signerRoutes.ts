@@ -11,7 +11,8 @@ export function addSignerRoutes(r: Router, c: CloudCore): void {
   r.add('PUT', '/signing-profiles/{profileName}', 'PutSigningProfile', (req) => {
     const b = req.json() as Parameters<typeof c.signer.putProfile>[0];
     const p = c.signer.putProfile({ ...b, profileName: req.params.profileName! });
-    return { body: { arn: p.arn, profileVersion: p.profileVersion, profileVersionArn: p.profileVersionArn } };
+    return { body: { arn: p.arn, profileVersion: p.profileVersion,
+      profileVersionArn: p.profileVersionArn } };
   });
   r.add('GET', '/signing-profiles/{profileName}', 'GetSigningProfile', (req) => {
     const p = c.signer.getProfile(req.params.profileName!);
@@ -25,6 +26,7 @@ export function addSignerRoutes(r: Router, c: CloudCore): void {
   r.add('GET', '/signing-jobs/{jobId}', 'DescribeSigningJob', (req) => {
     const { signature: _s, signatureAlgorithm: _a, rawPayloadSize: _r, alg: _g, ...job } =
       c.signer.getJob(req.params.jobId!);
-    return { body: { ...job, createdAt: epoch(job.createdAt), completedAt: epoch(job.completedAt) } };
+    return { body: { ...job, createdAt: epoch(job.createdAt),
+      completedAt: epoch(job.completedAt) } };
   });
 }
