@@ -1,3 +1,4 @@
+import type { ISubackPacket } from 'mqtt-packet';
 import mqtt from 'mqtt';
 import type { Cloud } from '../../src/cloud/cloud.js';
 import type { CloudClient } from '../../src/client/cloudClient.js';
@@ -56,7 +57,7 @@ export function subscribeCodes(c: mqtt.MqttClient, topics: string | string[], qo
     const on = (p: mqtt.Packet) => {
       if (p.cmd !== 'suback') return;
       c.off('packetreceive', on);
-      resolve((p as mqtt.ISubackPacket).granted as number[]);
+      resolve((p as ISubackPacket).granted as number[]);
     };
     c.on('packetreceive', on);
     c.subscribe(topics, { qos }, () => { /* the codes are read from the SUBACK above */ });
