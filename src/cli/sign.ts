@@ -79,7 +79,7 @@ export function resolveSigning(opts: Pick<SignFileOptions, 'signing' | 'platform
 
 export async function signFile(opts: SignFileOptions): Promise<SignFileResult> {
   const choice = resolveSigning(opts);
-  const certname = opts.certname ?? '/certs/codesign.crt';
+  const certname = opts.certname ?? DEFAULTS.fleet.certPath;
   let data: Buffer;
   try {
     data = await readFile(opts.file);

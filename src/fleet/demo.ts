@@ -56,7 +56,7 @@ export interface DemoResult {
   tls?: { issueMs: number; registerMs: number };
 }
 
-const CERT_PATH = '/certs/codesign.crt';
+const CERT_PATH = DEFAULTS.fleet.certPath;
 const NEW_VERSION = packVersion(1, 0, 1);
 
 /** A seeded pseudo-random image: as incompressible as firmware, identical across replays. */

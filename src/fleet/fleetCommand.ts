@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../protocol/defaults.js';
 import fs from 'node:fs/promises';
 import { ScaledClock } from '../clock.js';
 import { CloudClient } from '../client/cloudClient.js';
@@ -84,7 +85,7 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   const certs = info.signingCerts[signing.keyKind]!;
   const base = defaultThingConfig('template', info.mqttUrl, {
     signatureKey: signing.signatureKey,
-    certStore: { '/certs/codesign.crt': certs.leafPem },
+    certStore: { [DEFAULTS.fleet.certPath]: certs.leafPem },
     trustedRootsPem: [certs.rootPem],
     intermediatesPem: [certs.intermediatePem],
     crypto: o.crypto,

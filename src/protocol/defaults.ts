@@ -47,5 +47,7 @@ export const DEFAULTS = {
   },
   fleet: {
     thingPrefix: 'thing-',
+    /** Where simulated devices keep the code-signing certificate (the job's `certfile`). */
+    certPath: '/certs/codesign.crt',
   },
 } as const;

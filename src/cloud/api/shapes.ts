@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../protocol/defaults.js';
 import type { Job, Execution } from '../jobs/types.js';
 import type { JobsEngine } from '../jobs/engine.js';
 import type { OtaUpdate } from '../otaUpdates.js';
@@ -90,7 +91,8 @@ export function otaUpdateInfo(u: OtaUpdate) {
     targets: i.targets,
     protocols: i.protocols ?? ['MQTT'],
     awsJobExecutionsRolloutConfig: i.awsJobExecutionsRolloutConfig ?? { maximumPerMinute: 0 },
-    awsJobPresignedUrlConfig: i.awsJobPresignedUrlConfig ?? { expiresInSec: 1800 },
+    awsJobPresignedUrlConfig: i.awsJobPresignedUrlConfig ??
+      { expiresInSec: DEFAULTS.otaPresignedExpiresInSec },
     targetSelection: i.targetSelection ?? 'SNAPSHOT',
     otaUpdateFiles: u.files,
     otaUpdateStatus: u.status,
