@@ -22,6 +22,7 @@ export interface FleetOptions {
 export interface FleetProgress {
   things: number;
   connected: number;
+  dropped: number;
   phases: Record<string, number>;
   blocks: number;
   bytes: number;
@@ -90,11 +91,13 @@ export class Fleet {
 function aggregate(parts: WorkerProgress[], things: number): FleetProgress {
   const phases: Record<string, number> = Object.fromEntries(PHASES.map((p) => [p, 0]));
   const outcomes: Record<string, number> = {};
-  const out: FleetProgress = { things, connected: 0, phases, blocks: 0, bytes: 0, requests: 0,
+  const out: FleetProgress = { things, connected: 0, dropped: 0, phases, blocks: 0, bytes: 0,
+    requests: 0,
     duplicates: 0, outcomes };
   for (const p of parts) {
     p.phases.forEach((n, i) => { phases[PHASES[i]!]! += n; });
     out.connected += p.connected;
+    out.dropped += p.dropped;
     out.blocks += p.blocks;
     out.bytes += p.bytes;
     out.requests += p.requests;

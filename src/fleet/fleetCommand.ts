@@ -34,6 +34,8 @@ export interface FleetCommandOptions {
   protocol: 'MQTT' | 'HTTP' | 'both';
   subscribeReplies: boolean;
   timeoutSec: number;
+  /** No progress line and no summary (for callers that read the report). */
+  quiet?: boolean;
   /** A certificate per thing, connecting to the cloud's mutual-TLS port. */
   tls?: boolean;
 }
@@ -100,6 +102,7 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   const specs: ThingSpec[] = names.map((name, i) => ({ name, behaviour: behaviours[i]!,
     overrides: tls?.overrides.get(name) }));
   const started = Date.now();
+  const virtualStart = new ScaledClock(info.clock).now();
   const clock = new ScaledClock(info.clock);
   const fleet = new Fleet({ clock: info.clock, profile: profile as DeviceProfile, things: specs,
     workers: o.workers });
@@ -116,20 +119,23 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
     if (key !== lastKey) {
       lastKey = key;
       lastChange = Date.now();
-      timeline.push({ t: clock.now() - started, counts: { ...p.outcomes } });
+      timeline.push({ t: clock.now() - virtualStart, counts: { ...p.outcomes } });
     }
-    printer.update(progressLine(p, Date.now() - started, clock.now() - info.clock.anchorVirtual,
-      p.outcomes));
+    const line = () => progressLine(p, Date.now() - started, clock.now() - virtualStart,
+      p.outcomes);
+    if (!o.quiet) printer.update(line());
     const settled = (p.phases.downloading ?? 0) + (p.phases.rebooting ?? 0) +
       (p.phases['self-test'] ?? 0) + (p.phases.verifying ?? 0) === 0;
     const outcomes = Object.values(p.outcomes).reduce((s, n) => s + n, 0);
-    if (o.until === 'done' && settled && outcomes >= names.length) break;
+    if (o.until === 'done' && settled && outcomes + p.dropped >= names.length) break;
     if (o.until === 'idle' && settled && Date.now() - lastChange > o.idleSeconds * 1000) break;
     if (Date.now() > deadline) break;
   }
   const result = await fleet.stop();
-  printer.done(progressLine(result, Date.now() - started, clock.now() - info.clock.anchorVirtual,
-    result.outcomes));
+  if (!o.quiet) {
+    printer.done(progressLine(result, Date.now() - started, clock.now() - virtualStart,
+      result.outcomes));
+  }
   const failures = result.results.filter((r) => r.outcome && r.outcome.status !== 'SUCCEEDED')
     .map((r) => ({ thing: r.thing, status: r.outcome!.status, reason: r.outcome!.reason }));
   const report = {
@@ -137,7 +143,7 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
     executions: result.outcomes,
     failures,
     durationMs: Date.now() - started,
-    virtualDurationMs: Math.round((Date.now() - started) * info.clock.scale),
+    virtualDurationMs: Math.round(clock.now() - virtualStart),
     bytesDelivered: result.bytes,
     timeline,
     fleet: { workers: o.workers, shard: o.shard ?? '1/1', blocks: result.blocks,

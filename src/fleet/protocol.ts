@@ -33,6 +33,8 @@ export interface WorkerProgress {
   workerIndex: number;
   phases: number[];
   connected: number;
+  /** Things whose job went away before they reported a final status. */
+  dropped: number;
   blocks: number;
   bytes: number;
   requests: number;

@@ -16,6 +16,7 @@ function snapshot(index: number, agents: OtaAgent[], final: boolean): WorkerProg
   let requests = 0;
   let duplicates = 0;
   let connected = 0;
+  let dropped = 0;
   const outcomes: Record<string, number> = {};
   for (const a of agents) {
     const s = a.stats;
@@ -26,8 +27,10 @@ function snapshot(index: number, agents: OtaAgent[], final: boolean): WorkerProg
     duplicates += s.duplicates;
     if (s.connects > 0) connected++;
     if (s.outcome) outcomes[s.outcome.status] = (outcomes[s.outcome.status] ?? 0) + 1;
+    // Given a job that then went away (timed out, canceled) before it reported anything.
+    else if (s.jobId && s.phase === 'idle') dropped++;
   }
-  return { workerIndex: index, phases, connected, blocks, bytes, requests, duplicates,
+  return { workerIndex: index, phases, connected, dropped, blocks, bytes, requests, duplicates,
     outcomes, final };
 }
 
