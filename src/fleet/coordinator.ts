@@ -92,8 +92,7 @@ function aggregate(parts: WorkerProgress[], things: number): FleetProgress {
   const phases: Record<string, number> = Object.fromEntries(PHASES.map((p) => [p, 0]));
   const outcomes: Record<string, number> = {};
   const out: FleetProgress = { things, connected: 0, dropped: 0, phases, blocks: 0, bytes: 0,
-    requests: 0,
-    duplicates: 0, outcomes };
+    requests: 0, duplicates: 0, outcomes };
   for (const p of parts) {
     p.phases.forEach((n, i) => { phases[PHASES[i]!]! += n; });
     out.connected += p.connected;
