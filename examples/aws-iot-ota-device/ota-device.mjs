@@ -22,11 +22,22 @@ const BLOCK = 4096;
 const BLOCKS_PER_REQUEST = 32; // 128 KiB, the most one GetStream answer carries
 const RETRY_MS = 3000;
 
+const USAGE = 'usage: node ota-device.mjs --endpoint mqtts://HOST:PORT --thing NAME ' +
+  '--cert thing.crt --key thing.key --ca root-ca.pem --signer-cert codesign.crt [--out FILE]\n' +
+  'Waits for the thing\'s next job, downloads and verifies it, reports SUCCEEDED or FAILED.\n';
+
 function args(argv) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const out = {};
   for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
   for (const k of ['endpoint', 'thing', 'cert', 'key', 'ca', 'signer-cert']) {
-    if (!out[k]) throw new Error(`missing --${k}`);
+    if (!out[k]) {
+      process.stderr.write(`missing --${k}\n${USAGE}`);
+      process.exit(2);
+    }
   }
   return out;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SimError } from '../protocol/errors.js';
+import { logger } from '../log.js';
 
 /** Runs `ota-sim cloud` as its own process (design.md: cloud and fleet are separate). */
 
@@ -25,6 +26,8 @@ export async function spawnCloud(args: string[], readyTimeoutMs = 60_000): Promi
   const ready = path.join(dir, 'ready.json');
   const child = spawn(process.execPath, [mainScript(), 'cloud', '--ready-file', ready, ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    // The cloud logs at the level the user chose for this process (--log-level).
+    env: { ...process.env, OTA_SIM_LOG_LEVEL: logger().level },
   });
   let exited: number | null = null;
   child.on('exit', (code) => { exited = code ?? -1; });

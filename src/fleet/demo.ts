@@ -129,7 +129,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     fleet = new Fleet({ clock: info.clock, profile: profile as DeviceProfile, things: specs,
       workers: o.workers });
     await waitOnline(fleet, o.things, 120_000);
-    say(`fleet: ${o.things} things online in ${o.workers} worker threads`);
+    say(`fleet: ${o.things} things online in ${o.workers} worker ` +
+      `thread${o.workers === 1 ? '' : 's'}`);
 
     const input = demoInput(o, template, info, signed);
     const createOutput = await client.call('POST', `/otaUpdates/${input.otaUpdateId}`,
@@ -288,8 +289,8 @@ export function summary(r: RunReport, unexpected: number, timedOut: boolean,
     `Summary of ${r.otaUpdateId} (job ${r.jobId}): job ${r.jobStatus}` +
       (timedOut ? ' (the demo stopped waiting: --timeout reached)' : ''),
     `  executions      ${ex} (of ${r.things} things)`,
-    `  time            ${(r.durationMs / 1000).toFixed(1)} s wall, ` +
-      `${(r.virtualDurationMs / 1000).toFixed(1)} s virtual`,
+    `  time            ${(r.durationMs / 1000).toFixed(1)} s wall for the whole demo, ` +
+      `${(r.virtualDurationMs / 1000).toFixed(1)} s virtual from job creation to its end`,
     `  delivered       ${(r.bytesDelivered / 1e6).toFixed(1)} MB ` +
       '(MQTT stream messages and HTTP bodies)',
     `  rollout         ${describeRate(r.rollout.configured.rollout)}`,

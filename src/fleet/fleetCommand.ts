@@ -7,6 +7,7 @@ import { defaultThingConfig, type ThingConfig } from '../device/config.js';
 import type { CloudInfo } from '../cloud/cloud.js';
 import { readJsonFile } from '../cli/jsonInput.js';
 import { Fleet } from './coordinator.js';
+import { buildReport, type JobHistory } from './report.js';
 import { registerThings } from './stage.js';
 import { tlsThingOverrides } from './tlsIdentities.js';
 import { assignBehaviours, parseMix } from './mix.js';
@@ -138,21 +139,28 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   }
   const failures = result.results.filter((r) => r.outcome && r.outcome.status !== 'SUCCEEDED')
     .map((r) => ({ thing: r.thing, status: r.outcome!.status, reason: r.outcome!.reason }));
-  const report = {
-    things: names.length,
-    executions: result.outcomes,
-    failures,
-    durationMs: Date.now() - started,
-    virtualDurationMs: Math.round(clock.now() - virtualStart),
-    bytesDelivered: result.bytes,
-    timeline,
-    fleet: { workers: o.workers, shard: o.shard ?? '1/1', blocks: result.blocks,
-      requests: result.requests, duplicates: result.duplicates },
-  };
+  const fleetPart = { workers: o.workers, shard: o.shard ?? '1/1', blocks: result.blocks,
+    requests: result.requests, duplicates: result.duplicates, dropped: result.dropped };
+  // One job reached the fleet (the usual case): the report is the demo's, seen from this shard.
+  const jobIds = [...new Set(result.results.flatMap((r) => r.outcome ? [r.outcome.jobId] : []))];
+  const report: Record<string, unknown> = jobIds.length === 1
+    ? { ...buildReport({
+      otaUpdateId: jobIds[0]!.replace(/^AFR_OTA-/, ''), things: names.length,
+      history: await client.call<JobHistory>('GET', `/ota-sim/jobs/${jobIds[0]}/history`),
+      durationMs: Date.now() - started, virtualEnd: clock.now(), fleet: fleetPart,
+    }), fleetExecutions: result.outcomes, fleetFailures: failures }
+    : {
+      things: names.length, jobs: jobIds, executions: result.outcomes, failures,
+      durationMs: Date.now() - started,
+      virtualDurationMs: Math.round(clock.now() - virtualStart),
+      bytesDelivered: result.bytes, timeline, fleet: fleetPart,
+    };
   await client.close();
   if (o.report) await fs.writeFile(o.report, JSON.stringify(report, null, 2) + '\n');
   const succeeded = result.outcomes.SUCCEEDED ?? 0;
-  process.stdout.write(JSON.stringify({ things: names.length,
-    executions: result.outcomes }) + '\n');
+  if (!o.quiet) {
+    process.stdout.write(JSON.stringify({ things: names.length,
+      executions: result.outcomes }) + '\n');
+  }
   return succeeded === names.length;
 }

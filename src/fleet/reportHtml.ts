@@ -319,8 +319,9 @@ export function renderReportHtml(r: RunReport): string {
   const a = r.rollout.abort;
   const banner = a
     ? `<p class="banner">Aborted at ${clockText(a.atMs)} virtual, in minute ${a.minute}: ` +
-      `${a.matching} of ${a.completed} executed things were ${esc(a.criteria.failureType)}. ` +
-      `${esc(a.comment ?? '')}</p>`
+      `${a.matching} of ${a.completed} executed things were ${esc(a.criteria.failureType)} ` +
+      `(threshold ${a.criteria.thresholdPercentage}%, minimum ` +
+      `${a.criteria.minNumberOfExecutedThings}); the job was canceled.</p>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

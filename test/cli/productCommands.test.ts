@@ -12,6 +12,15 @@ function run(...args: string[]) {
   return { code: r.status, err: r.stderr.trim(), out: r.stdout.trim() };
 }
 
+describe('the package', () => {
+  it('points its ota-sim bin at the built entry, which has a shebang', () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+    const bin = path.resolve(pkg.bin['ota-sim']!);
+    expect(bin).toBe(path.resolve(mainScript()));
+    expect(fs.readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+});
+
 describe('the demo and fleet commands refuse bad input up front', () => {
   it('names a fractional or non-numeric --things with what was typed', () => {
     expect(run('demo', '--things', '1.5')).toEqual({ code: 252, out: '',

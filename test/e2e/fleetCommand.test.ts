@@ -43,10 +43,13 @@ describe('the fleet command', () => {
       } });
       const ok = await run;
       expect(ok).toBe(false);
-      const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { things: number;
-        executions: Record<string, number>; virtualDurationMs: number };
-      expect(r.things).toBe(5);
-      expect(r.executions).toEqual({ SUCCEEDED: 4 });
+      const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { things: number; jobId: string;
+        jobStatus: string; executions: Record<string, number>; virtualDurationMs: number;
+        fleetExecutions: Record<string, number>; failures: Array<{ status: string }> };
+      expect([r.things, r.jobId, r.jobStatus]).toEqual([5, 'AFR_OTA-fc1', 'COMPLETED']);
+      expect(r.executions).toEqual({ SUCCEEDED: 4, TIMED_OUT: 1 });
+      expect(r.fleetExecutions).toEqual({ SUCCEEDED: 4 });
+      expect(r.failures.map((f) => f.status)).toEqual(['TIMED_OUT']);
       const j = await client.call<{ job: { jobProcessDetails: Record<string, number> } }>(
         'GET', '/jobs/AFR_OTA-fc1');
       expect(j.job.jobProcessDetails.numberOfTimedOutThings).toBe(1);

@@ -50,6 +50,10 @@ function dropNullMembers(o: Record<string, unknown>): Record<string, unknown> {
   return o;
 }
 
+function isLocalExtra(p: string): boolean {
+  return p === '/metrics' || p.startsWith('/ota-sim/');
+}
+
 function s3ErrorXml(code: string, message: string, resource: string): Buffer {
   const esc = (s: string) => s.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
   return Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -144,7 +148,9 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     let out: Response;
     let operation = match?.operation ?? 'Unknown';
     try {
-      if (opts.verifySigV4) {
+      // ota-sim's own endpoints (/metrics, /ota-sim/…) are not AWS APIs: scrapers and curl
+      // reach them unsigned even when SigV4 is verified.
+      if (opts.verifySigV4 && !isLocalExtra(url.pathname)) {
         verifySigV4({ method, rawUrl: req.url ?? '/', headers: req.headers, body,
           keys: opts.verifySigV4.keys });
       }
