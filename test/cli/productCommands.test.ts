@@ -14,7 +14,8 @@ function run(...args: string[]) {
 
 describe('the package', () => {
   it('points its ota-sim bin at the built entry, which has a shebang', () => {
-    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as
+      { bin: Record<string, string> };
     const bin = path.resolve(pkg.bin['ota-sim']!);
     expect(bin).toBe(path.resolve(mainScript()));
     expect(fs.readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
