@@ -9,6 +9,7 @@ import { JobsEngine, type JobsEngineDeps } from './jobs/engine.js';
 import { OtaUpdates } from './otaUpdates.js';
 import { CloudMetrics } from './metrics.js';
 import { Presigner } from './presign.js';
+import { EXECUTION_STATUSES } from '../protocol/jobs.js';
 
 /**
  * The cloud's services wired together, with no sockets: the REST server and the MQTT glue sit
@@ -75,7 +76,10 @@ export class CloudCore {
       for (const ex of job.executions.values()) {
         counts.set(ex.status, (counts.get(ex.status) ?? 0) + 1);
       }
-      for (const [status, n] of counts) this.metrics.executions.set({ job: id, status }, n);
+      // Every status, zeros included: a status that emptied must not keep its last count.
+      for (const status of EXECUTION_STATUSES) {
+        this.metrics.executions.set({ job: id, status }, counts.get(status) ?? 0);
+      }
     }
     this.touched.clear();
   }
