@@ -53,6 +53,7 @@ export class CloudCore {
       registry: this.registry,
       publish: opts.publish,
       renderDocument: opts.renderDocument ?? ((job) => this.presign.render(job)),
+      forgetDocument: (jobId) => this.presign.forget(jobId),
       warn,
     });
     this.ota = new OtaUpdates({

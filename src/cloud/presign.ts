@@ -234,8 +234,7 @@ interface Compiled {
 export class Presigner {
   /** Set once the object server listens; URLs point at it. */
   endpoint = `http://${DEFAULTS.host}`;
-  // TODO(memory): entries of deleted jobs stay until the process ends; the engine has no
-  // deletion hook yet, and a document is a few hundred bytes.
+  /** Per job, the document split around its placeholders; dropped when the job is deleted. */
   private readonly compiled = new Map<string, Compiled>();
 
   constructor(private readonly opts: { clock: Clock; region: string;
@@ -252,6 +251,10 @@ export class Presigner {
 
   check(req: Omit<PresignedRequest, 'nowMs' | 'credentials'>): PresignCheck {
     return checkPresigned({ ...req, nowMs: this.opts.clock.now(), credentials: this.credentials });
+  }
+
+  forget(jobId: string): void {
+    this.compiled.delete(jobId);
   }
 
   render(job: JobLike): unknown {

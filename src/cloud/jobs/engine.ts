@@ -24,6 +24,8 @@ export interface JobsEngineDeps {
   publish(topic: string, payload: string): void;
   /** The document as one device receives it (pre-signed URLs are minted per delivery, §1.9). */
   renderDocument?(job: Job, thing: string): unknown;
+  /** A job is gone: drop whatever the renderer keeps for it. */
+  forgetDocument?(jobId: string): void;
   warn?(message: string): void;
 }
 
@@ -155,6 +157,7 @@ export class JobsEngine {
     job.rolloutTimer?.cancel();
     this.jobs.delete(jobId);
     this.parsedDocs.delete(jobId);
+    this.deps.forgetDocument?.(jobId);
     for (const ex of job.executions.values()) {
       ex.timer?.cancel();
       if (!isTerminal(ex.status)) this.removePending(ex);
