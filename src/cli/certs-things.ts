@@ -16,8 +16,20 @@ import { EXIT, reportError } from './errors.js';
  * device code run outside ota-sim (`registerCertsThings`).
  */
 
-const ENDPOINT = { type: 'string', demandOption: true,
-  describe: 'the cloud REST endpoint, e.g. http://127.0.0.1:PORT' } as const;
+const ENDPOINT = { type: 'string',
+  describe: 'the cloud REST endpoint, e.g. http://127.0.0.1:PORT (or AWS_ENDPOINT_URL_IOT, ' +
+    'AWS_ENDPOINT_URL, OTA_SIM_ENDPOINT)' } as const;
+
+/** As for the other verbs: the flag, then the environment. */
+function endpointOf(a: { 'endpoint-url'?: unknown }): string {
+  const e = (a['endpoint-url'] as string | undefined) ?? process.env.AWS_ENDPOINT_URL_IOT ??
+    process.env.AWS_ENDPOINT_URL ?? process.env.OTA_SIM_ENDPOINT;
+  if (!e) {
+    throw new SimError('OTASIM_BAD_OPTION', 'no endpoint: give --endpoint-url or set ' +
+      'AWS_ENDPOINT_URL or OTA_SIM_ENDPOINT');
+  }
+  return e;
+}
 
 /** `file://path` or `fileb://path` reads the file, as the AWS CLI does; anything else is text. */
 async function blobArg(v: string | undefined): Promise<string | undefined> {
@@ -36,7 +48,7 @@ type Call = (c: CloudClient, a: Record<string, unknown>) => Promise<unknown>;
 /** Runs one verb against the cloud and prints its JSON output as the AWS CLI does. */
 function verb(operation: string, call: Call) {
   return async (a: Record<string, unknown>) => {
-    const client = new CloudClient(String(a['endpoint-url']));
+    const client = new CloudClient(endpointOf(a));
     try {
       const out = await call(client, a);
       if (out && Object.keys(out).length) {
@@ -211,7 +223,7 @@ export function registerCertsThings(y: Argv): Argv {
         return;
       }
       try {
-        const m = await issueThingFiles({ endpointUrl: a['endpoint-url'], names,
+        const m = await issueThingFiles({ endpointUrl: endpointOf(a), names,
           outDir: a.out, caDir: a['ca-dir'], group: a.group });
         process.stdout.write(JSON.stringify({ mqttsUrl: m.mqttsUrl, rootCaFile: m.rootCaFile,
           things: m.things.length }) + '\n');

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import mqtt from 'mqtt';
 import { jobsTopic, streamTopic } from '../protocol/topics.js';
+import { logger } from '../log.js';
 import type { ConnectionGate } from './tls/gate.js';
 
 /**
@@ -76,8 +77,11 @@ export class EmbeddedBus implements CloudBus {
     if (opts.tls) {
       // 'secureConnection' hands aedes the socket only after a completed handshake.
       const tlsServer = tls.createServer(opts.tls.options, aedes.handle);
-      // A failed handshake (no shared version, bad certificate) is the peer's problem only.
-      tlsServer.on('tlsClientError', noop);
+      // A failed handshake (no shared version, bad certificate) harms nobody else: log it.
+      tlsServer.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
+        logger().child({ component: 'broker' }).warn({ remote: socket.remoteAddress,
+          code: err.code }, `refused: TLS handshake failed: ${err.message}`);
+      });
       bus.tlsServer = tlsServer;
       bus.mqttsUrl = `mqtts://${await listen(tlsServer, opts.tls.port, opts.host)}`;
     }

@@ -272,12 +272,13 @@ export class CertificateRegistry {
       throw certError('CertificateStateException',
         `Certificate ${id} is ACTIVE; set it INACTIVE before deleting it`);
     }
+    // forceDelete only skips the policy check (no policies here): attached things still block.
+    void force;
     const things = this.thingsOfCert.get(id);
-    if (things?.size && !force) {
+    if (things?.size) {
       throw new ApiError('DeleteConflictException',
-        `Certificate ${id} is attached to ${things.size} thing(s)`);
+        `Certificate ${id} is attached to ${things.size} thing(s); detach it first`);
     }
-    for (const t of things ?? []) this.certsOfThing.get(t)?.delete(id);
     this.thingsOfCert.delete(id);
     this.certs.delete(id);
   }

@@ -22,6 +22,16 @@ describe('CertificateRegistry.admit', () => {
       issuer: { certPem: cloudCa.intermediatePem, keyPem: cloudCa.intermediateKeyPem } });
   });
 
+  it('refuses to delete a certificate attached to a thing, forceDelete or not', async () => {
+    const { certPem } = await leaf('t2');
+    const c = reg.registerWithoutCa({ certificatePem: certPem, status: 'INACTIVE' });
+    reg.attach('t2', c.certificateArn);
+    for (const force of [false, true]) {
+      expect(() => reg.delete(c.certificateId, force)).toThrow(
+        `Certificate ${c.certificateId} is attached to 1 thing(s); detach it first`);
+    }
+  });
+
   it('names the failing check: unregistered, unattached, CA inactive, then admits', async () => {
     const { certPem } = await leaf('t1');
     const id = fingerprint(der(certPem));

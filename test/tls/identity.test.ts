@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
+import mqtt from 'mqtt';
 import type { Cloud } from '../../src/cloud/cloud.js';
 import type { CloudClient } from '../../src/client/cloudClient.js';
 import type { Refusal } from '../../src/cloud/tls/gate.js';
@@ -119,5 +120,21 @@ describe('mutual TLS identity on the broker', () => {
     const again = await connectAs(cloud, id, 'tls-live').then(() => undefined, (e) => e);
     expect((again as { code?: number }).code).toBe(5);
     await c.endAsync(true);
+  });
+
+  it('refuses a plain connection that claims the client id of a live TLS thing', async () => {
+    const c = await connectAs(cloud, ids.get('tls-b')!, 'tls-b');
+    const impostor = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'tls-b',
+      reconnectPeriod: 0 }).then(() => undefined, (e: { code?: number }) => e);
+    expect(impostor?.code).toBe(5);
+    expect(c.connected).toBe(true);
+    expect(refusalOf('tls-b').at(-1))
+      .toBe('the client id has a live certificate-authenticated connection');
+    await c.endAsync();
+    await new Promise((r) => setTimeout(r, 100));
+    // Once the TLS thing is gone the id is free again on the plain port.
+    const plain = await mqtt.connectAsync(cloud.mqttUrl,
+      { clientId: 'tls-b', reconnectPeriod: 0 });
+    await plain.endAsync();
   });
 });

@@ -114,7 +114,9 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     let routeError: unknown;
     try {
       match = isS3Signed ? undefined : api.match(method, url.pathname);
-      if (!match) {
+      // A request signed for IoT or Signer that no route serves is an operation ota-sim lacks;
+      // it must not be taken for an S3 object (a fake success would mislead the caller).
+      if (!match && (service === undefined || isS3Signed)) {
         match = s3.match(method, url.pathname);
         viaS3 = !!match;
       }
@@ -157,7 +159,8 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
       if (routeError) throw routeError;
       if (!match) {
         throw new ApiError('ResourceNotFoundException',
-          `No operation at ${method} ${url.pathname}`);
+          `ota-sim does not implement ${method} ${url.pathname}` +
+          (service ? ` (service ${service})` : ''));
       }
       if (!viaS3) checkRequest(match.operation, request);
       out = await match.handler(request);

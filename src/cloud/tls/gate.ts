@@ -58,6 +58,8 @@ export function withinThing(topic: string, thing: string): boolean {
 export class ConnectionGate {
   private readonly ids = new WeakMap<Client, Identity>();
   private readonly byCert = new Map<string, Set<Client>>();
+  /** Client ids with a live certificate-authenticated connection, and how many. */
+  private readonly tlsIds = new Map<string, number>();
   private readonly listeners: Array<(r: Refusal) => void> = [];
 
   constructor(private readonly o: GateOptions) {
@@ -96,6 +98,11 @@ export class ConnectionGate {
   /** Call when aedes reports a client gone, so revocation does not touch stale entries. */
   forget(client: Client): void {
     const id = this.ids.get(client);
+    if (id?.transport === 'tls') {
+      const n = (this.tlsIds.get(client.id) ?? 1) - 1;
+      if (n > 0) this.tlsIds.set(client.id, n);
+      else this.tlsIds.delete(client.id);
+    }
     if (id?.certificateId) {
       const set = this.byCert.get(id.certificateId);
       set?.delete(client);
@@ -139,6 +146,13 @@ export class ConnectionGate {
     password: Buffer | undefined): true | string {
     const clientId = client.id;
     if (!isTls(client)) {
+      // Taking over a client id evicts its holder; a connection that proved nothing must not
+      // evict one that proved a certificate (and receive its answers).
+      if (this.tlsIds.has(clientId)) {
+        const reason = 'the client id has a live certificate-authenticated connection';
+        this.refuse({ clientId, transport: 'tcp', stage: 'connect', reason });
+        return reason;
+      }
       const sealed = this.o.plainIsolation !== 'off' && this.o.isThing(clientId);
       this.ids.set(client, { transport: 'tcp', thing: sealed ? clientId : undefined });
       return true;
@@ -158,6 +172,7 @@ export class ConnectionGate {
     const a = this.o.certs.admit(der, clientId);
     if (!a.ok) return fail(a.reason, a.certificateId);
     this.ids.set(client, { transport: 'tls', thing: a.thingName, certificateId: a.certificateId });
+    this.tlsIds.set(clientId, (this.tlsIds.get(clientId) ?? 0) + 1);
     let set = this.byCert.get(a.certificateId);
     if (!set) this.byCert.set(a.certificateId, (set = new Set()));
     set.add(client);
