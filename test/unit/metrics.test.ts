@@ -6,7 +6,8 @@ import { handleJobsRequest } from '../../src/cloud/jobs/deviceApi.js';
 describe('the execution gauges on /metrics', () => {
   it('drop a status to 0 when its executions moved on', async () => {
     const core = new CloudCore({ clock: new ManualClock(), account: { region: 'us-east-1',
-      accountId: '123456789012' }, chains: () => { throw new Error('unused'); }, publish: () => {} });
+      accountId: '123456789012' }, chains: () => { throw new Error('unused'); },
+      publish: () => {} });
     core.registry.createThing('t1');
     core.jobs.createJob({ jobId: 'j', targets: ['arn:aws:iot:us-east-1:123456789012:thing/t1'],
       document: '{}' });
