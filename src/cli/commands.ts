@@ -66,7 +66,9 @@ export function registerProductCommands(y: Argv): Argv {
           fileSize: count('file-size', a['file-size'], 64), signing: a.signing, crypto: a.crypto,
           timeScale: positive('time-scale', a['time-scale']), otaUpdateFile: a['ota-update'],
           mix: a.mix, report: a.report, seed: a.seed, workers: count('workers', a.workers),
-          timeoutSec: positive('timeout', a.timeout), blocksPerRequest: a['blocks-per-request'],
+          timeoutSec: positive('timeout', a.timeout),
+          blocksPerRequest: a['blocks-per-request'] === undefined ? undefined
+            : count('blocks-per-request', a['blocks-per-request']),
           brokerUrl: a['broker-url'], tls: a.tls,
         });
         process.exitCode = r.ok ? EXIT.ok : EXIT.failedRollout;

@@ -142,11 +142,13 @@ export async function runFleetCommand(o: FleetCommandOptions): Promise<boolean> 
   const fleetPart = { workers: o.workers, shard: o.shard ?? '1/1', blocks: result.blocks,
     requests: result.requests, duplicates: result.duplicates, dropped: result.dropped };
   // One job reached the fleet (the usual case): the report is the demo's, seen from this shard.
-  const jobIds = [...new Set(result.results.flatMap((r) => r.outcome ? [r.outcome.jobId] : []))];
-  const report: Record<string, unknown> = jobIds.length === 1
+  const jobIds = [...new Set(result.results.flatMap((r) => r.jobId ? [r.jobId] : []))];
+  // A job deleted meanwhile has no history left: the fleet's own view is all there is.
+  const history = jobIds.length === 1 ? await client.call<JobHistory>('GET',
+    `/ota-sim/jobs/${jobIds[0]}/history`).catch(() => undefined) : undefined;
+  const report: Record<string, unknown> = history
     ? { ...buildReport({
-      otaUpdateId: jobIds[0]!.replace(/^AFR_OTA-/, ''), things: names.length,
-      history: await client.call<JobHistory>('GET', `/ota-sim/jobs/${jobIds[0]}/history`),
+      otaUpdateId: jobIds[0]!.replace(/^AFR_OTA-/, ''), things: names.length, history,
       durationMs: Date.now() - started, virtualEnd: clock.now(), fleet: fleetPart,
     }), fleetExecutions: result.outcomes, fleetFailures: failures }
     : {

@@ -51,5 +51,7 @@ export interface ThingResult {
   blocks: number;
   requests: number;
   connects: number;
+  /** The last job the thing was given, finished or not. */
+  jobId?: string;
   outcome?: { status: string; reason: string; jobId: string };
 }

@@ -52,10 +52,12 @@ function tickStep(max: number, target: number): number {
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
-function ticks(max: number, target: number): number[] {
-  const step = tickStep(max, target);
+/** Tick values from 0 to `max`, computed as i × step and rounded (no 0.30000000000000004). */
+function ticks(max: number, target: number, integer = false): number[] {
+  const step = integer ? Math.max(1, tickStep(max, target)) : tickStep(max, target);
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
   const out: number[] = [];
-  for (let v = 0; v <= max + 1e-9; v += step) out.push(v);
+  for (let i = 0; i * step <= max + 1e-9; i++) out.push(Number((i * step).toFixed(decimals)));
   return out;
 }
 
@@ -157,7 +159,7 @@ export function statusChart(r: RunReport): string {
   }
   const minutes = span / 60_000;
   const xTicks = ticks(minutes, 10).map((m) => ({ x: x(m * 60_000), text: String(m) }));
-  const yTicks = ticks(Math.floor(top), 5).map((n) => ({ y: y(n), text: String(n) }));
+  const yTicks = ticks(Math.floor(top), 5, true).map((n) => ({ y: y(n), text: String(n) }));
   const parts = [
     `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" ` +
       'aria-label="executions by status over virtual time">',
@@ -206,7 +208,7 @@ export function perMinuteChart(r: RunReport): string {
   const step = Math.max(1, tickStep(minutes, 12));
   const xTicks: Array<{ x: number; text: string }> = [];
   for (let m = 0; m < minutes; m += step) xTicks.push({ x: x(m) + bw / 2, text: String(m) });
-  const yTicks = ticks(top / 1.1, 5).map((n) => ({ y: y(n), text: String(n) }));
+  const yTicks = ticks(top / 1.1, 5, true).map((n) => ({ y: y(n), text: String(n) }));
   parts.push(frame(xTicks, yTicks, 'virtual minute', 'devices notified'));
   const items = [{ label: 'notified', color: '#4c78a8' }, { label: 'limit (rate in force)',
     color: '#222', line: true }];

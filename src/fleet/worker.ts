@@ -67,6 +67,7 @@ export default async function runShard(task: WorkerTask): Promise<WorkerProgress
     blocks: a.stats.blocks,
     requests: a.stats.requests,
     connects: a.stats.connects,
+    jobId: a.stats.jobId,
     outcome: a.stats.outcome,
   }));
   port.close();

@@ -30,6 +30,14 @@ describe('the demo and fleet commands refuse bad input up front', () => {
       .toBe('ota-sim: OTASIM_BAD_OPTION: --things must be a whole number >= 1, got "abc"');
   });
 
+  it('refuses a --blocks-per-request that is not a whole number >= 1', () => {
+    for (const v of ['0', '-5', '1.5', 'abc']) {
+      expect(run('demo', `--blocks-per-request=${v}`)).toEqual({ code: 252, out: '',
+        err: `ota-sim: OTASIM_BAD_OPTION: --blocks-per-request must be a whole number >= 1, ` +
+          `got ${JSON.stringify(v)}` });
+    }
+  });
+
   it('refuses a mix above 100 percent and an unknown behaviour', () => {
     expect(run('demo', '--mix', 'fail=60,stall=50').err)
       .toBe('ota-sim: OTASIM_BAD_OPTION: --mix: percentages add up to 110 (> 100)');

@@ -133,3 +133,19 @@ describe('when the demo stops waiting', () => {
     expect(isSettled('CANCELED', d({}, ['arn:t1']), 0)).toBe(true);
   });
 });
+
+describe('the report page of a short run', () => {
+  it('labels its axes with round numbers, not floating-point noise', () => {
+    const h = new JobsHarness();
+    h.fleet(1);
+    const job = h.createJob({ jobId: 'AFR_OTA-short' });
+    h.clock.advance(40_000);
+    h.update('t0', job.jobId, { status: 'SUCCEEDED', statusDetails: { reason: 'ok' } });
+    const history = JSON.parse(JSON.stringify(jobHistory(job, 1000))) as JobHistory;
+    const html = renderReportHtml(buildReport({ otaUpdateId: 'short', things: 1, history,
+      durationMs: 1000, virtualEnd: h.clock.now() }));
+    const labels = [...html.matchAll(/<text class="tick"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels.length).toBeGreaterThan(3);
+    for (const l of labels) expect(l).not.toMatch(/\d\.\d{4,}/);
+  });
+});

@@ -35,6 +35,19 @@ describe('the REST endpoint under bad requests', () => {
       jobId: 'null-desc' });
   });
 
+  it('refuses a pre-signed URL used with another method than GET, as S3 does', async () => {
+    await client.putObject('fw', 'keep.bin', Buffer.from('firmware'));
+    for (const method of ['PUT', 'POST', 'DELETE', 'HEAD'] as const) {
+      const r = await request(`${cloud.endpointUrl}/fw/keep.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256` +
+        '&X-Amz-Signature=00', { method, body: method === 'PUT' ? 'x' : undefined });
+      expect([method, r.statusCode]).toEqual([method, 403]);
+      await r.body.dump();
+    }
+    const get = await request(`${cloud.endpointUrl}/fw/keep.bin`, { headers: {
+      authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/s3/aws4_request' } });
+    expect(await get.body.text()).toBe('firmware');
+  });
+
   it('refuses a body over the cap with 413 without buffering it', async () => {
     const big = Buffer.alloc(64 * 1024 * 1024 + 1, 0x20);
     const r = await request(`${cloud.endpointUrl}/otaUpdates/huge`, { method: 'POST', body: big });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiError } from '../../protocol/errors.js';
 import { logger } from '../../log.js';
 import { DEFAULTS } from '../../protocol/defaults.js';
+import { isPresigned } from '../presign.js';
 import type { CloudCore } from '../core.js';
 import { Router, type Request, type Response } from './router.js';
 import { addIotRoutes } from './iotRoutes.js';
@@ -109,6 +110,17 @@ export async function startApiServer(core: CloudCore, opts: { host: string; port
     const method = req.method ?? 'GET';
     const service = serviceOf(req, url.searchParams);
     const isS3Signed = service === 's3';
+    // The method is part of what a pre-signed URL signs: ota-sim mints GET URLs only, so a
+    // pre-signed request with any other method cannot match (S3 answers the same).
+    if (isPresigned(url.searchParams) && method !== 'GET') {
+      const xml = s3ErrorXml('SignatureDoesNotMatch', 'The request signature we calculated ' +
+        `does not match the signature you provided (a ${method} with a URL signed for GET).`,
+        url.pathname);
+      res.writeHead(403, { 'Content-Type': 'application/xml',
+        'Content-Length': String(method === 'HEAD' ? 0 : xml.length) });
+      res.end(method === 'HEAD' ? undefined : xml);
+      return;
+    }
     let match: ReturnType<Router["match"]> = undefined;
     let viaS3 = false;
     let routeError: unknown;
