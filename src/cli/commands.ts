@@ -91,6 +91,8 @@ export function registerProductCommands(y: Argv): Argv {
           describe: 'reject bare thing names in targets, as the service would' })
         .option('preload', { type: 'string',
           describe: 'things, groups, objects, streams and signing jobs to start with (JSON)' })
+        .option('jobs-rate-limit', { type: 'number', describe: 'Jobs MQTT requests per thing ' +
+          'per second before RequestThrottled (default: unlimited)' })
         .option('sigv4-keys', { type: 'string',
           describe: 'verify SigV4 signatures against {"ACCESS_KEY_ID": "secret", ...}' }),
       async (a) => {
@@ -106,6 +108,8 @@ export function registerProductCommands(y: Argv): Argv {
           timeScale: positive('time-scale', a['time-scale']), certsDir: a['certs-dir'],
           strictTargets: a['strict-targets'], mqttsPort: a['mqtts-port'],
           plainIsolation: a['plain-isolation'],
+          jobsRateLimit: a['jobs-rate-limit'] === undefined ? undefined
+            : positive('jobs-rate-limit', a['jobs-rate-limit']),
           verifySigV4: keys ? { keys: keys as Record<string, string> } : undefined,
         });
         if (preload) {

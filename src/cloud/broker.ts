@@ -28,8 +28,8 @@ const noop = () => {};
 
 /** Device request topics the cloud answers (never its own answers). */
 function isRequestTopic(topic: string): boolean {
-  return topic.startsWith('$aws/things/') &&
-    (topic.includes('/jobs/') || topic.includes('/streams/'));
+  return topic.startsWith('$aws/things/') && (topic.includes('/jobs/') ||
+    topic.endsWith('/jobs') || topic.includes('/streams/'));
 }
 
 export interface EmbeddedBrokerOptions {

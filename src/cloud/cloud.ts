@@ -8,6 +8,7 @@ import { loadOrCreateChain, type DevChain, type KeyKind } from '../pki/index.js'
 import { EmbeddedBus, ExternalBus, type CloudBus } from './broker.js';
 import { CloudCore } from './core.js';
 import { jobHistory } from './jobs/history.js';
+import { ThingThrottle } from './jobs/throttle.js';
 import { MqttApi } from './mqttApi.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { Router } from './api/router.js';
@@ -36,6 +37,8 @@ export interface CloudOptions {
   mqttsPort?: number;
   /** Topic isolation on the plain listener (see src/cloud/tls/gate.ts); default 'thing'. */
   plainIsolation?: PlainIsolation;
+  /** Jobs MQTT requests allowed per thing per (virtual) second; undefined = unlimited. */
+  jobsRateLimit?: number;
 }
 
 export interface Cloud {
@@ -113,8 +116,12 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     warn: (m) => log.warn(m),
   });
   registry = core.registry;
+  const throttle = opts.jobsRateLimit
+    ? new ThingThrottle(opts.jobsRateLimit, Math.max(1, Math.ceil(opts.jobsRateLimit)),
+      () => clock.now())
+    : undefined;
   const mqtt = new MqttApi(bus, core.jobs, core.streams, core.objects, core.metrics,
-    core.delivered);
+    core.delivered, throttle);
   let info: () => CloudInfo = () => { throw new Error('not started'); };
   const extra = (r: Router) => {
     addCertRoutes(r, certs);

@@ -7,6 +7,7 @@ import { handleStreamRequest, type ResolvedStream } from './streams/service.js';
 import type { StreamStore } from './streams/store.js';
 import type { ObjectStore } from './objectStore.js';
 import type { CloudMetrics } from './metrics.js';
+import type { ThingThrottle } from './jobs/throttle.js';
 
 /**
  * Wires device requests arriving on the bus to the Jobs and Streams services and sends each
@@ -22,6 +23,7 @@ export class MqttApi {
     private readonly objects: ObjectStore,
     private readonly metrics: CloudMetrics,
     private readonly delivered: { mqtt: number; http: number },
+    private readonly throttle?: ThingThrottle,
   ) {
     bus.onRequest((topic, payload, clientId) => this.onRequest(topic, payload, clientId));
   }
@@ -45,7 +47,7 @@ export class MqttApi {
     const parsed = parseDeviceTopic(topic);
     if (parsed.kind === 'jobs' || parsed.kind === 'jobs-invalid') {
       const req = parsed.kind === 'jobs' ? parsed.request : undefined;
-      const answer = handleJobsRequest(this.jobs, parsed.thing, req, payload);
+      const answer = handleJobsRequest(this.jobs, parsed.thing, req, payload, this.throttle);
       const suffix = answer.ok ? '/accepted' : '/rejected';
       this.metrics.jobsRequests.inc({ api: req?.api ?? 'invalid',
         outcome: answer.ok ? 'accepted' : 'rejected' });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import mqtt from 'mqtt';
 import { ManualClock } from '../../src/clock.js';
 import { CloudCore } from '../../src/cloud/core.js';
 import { handleJobsRequest } from '../../src/cloud/jobs/deviceApi.js';
@@ -46,6 +47,17 @@ describe('the REST endpoint under bad requests', () => {
     const get = await request(`${cloud.endpointUrl}/fw/keep.bin`, { headers: {
       authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/s3/aws4_request' } });
     expect(await get.body.text()).toBe('firmware');
+  });
+
+  it('answers a publish to the bare jobs topic with InvalidTopic', async () => {
+    const c = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'observer-1', reconnectPeriod: 0 });
+    await c.subscribeAsync('$aws/things/t9/jobs/rejected');
+    const answer = new Promise<Record<string, unknown>>((resolve) => c.on('message',
+      (_t, p) => resolve(JSON.parse(p.toString()) as Record<string, unknown>)));
+    await c.publishAsync('$aws/things/t9/jobs', '{}');
+    expect(await answer).toMatchObject({ code: 'InvalidTopic',
+      message: 'The topic does not name a Jobs API.' });
+    await c.endAsync();
   });
 
   it('refuses a body over the cap with 413 without buffering it', async () => {

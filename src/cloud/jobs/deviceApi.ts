@@ -2,6 +2,7 @@ import { JobsError } from '../../protocol/errors.js';
 import { checkStatusDetails, DEVICE_SETTABLE, isTerminal, type ExecutionStatus }
   from '../../protocol/jobs.js';
 import type { JobsRequest } from '../../protocol/topics.js';
+import type { ThingThrottle } from './throttle.js';
 import { seconds, type JobsEngine } from './engine.js';
 import type { Execution, Job } from './types.js';
 
@@ -18,7 +19,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function handleJobsRequest(engine: JobsEngine, thing: string, req: JobsRequest | undefined,
-  payload: Buffer): DeviceAnswer {
+  payload: Buffer, throttle?: ThingThrottle): DeviceAnswer {
   const ts = seconds(engine.now());
   let msg: Record<string, unknown> = {};
   let clientToken: string | undefined;
@@ -42,6 +43,10 @@ export function handleJobsRequest(engine: JobsEngine, thing: string, req: JobsRe
         }
         clientToken = msg.clientToken;
       }
+    }
+    if (throttle && !throttle.allow(thing)) {
+      throw new JobsError('RequestThrottled',
+        `Rate exceeded for thing ${thing}: ${throttle.describe()}.`);
     }
     const body = dispatch(engine, thing, req, msg);
     body.timestamp = ts;
