@@ -17,7 +17,8 @@ describe('the per-thing jobs request limit', () => {
     expect([ask('a'), ask('a')].map((b) => b.code)).toEqual([undefined, undefined]);
     expect(ask('a')).toEqual({ code: 'RequestThrottled', clientToken: 'c',
       timestamp: Math.floor(clock.now() / 1000),
-      message: 'Rate exceeded for thing a: at most 2 requests per second per thing (bursts of 2).' });
+      message: 'Rate exceeded for thing a: at most 2 requests per second per thing ' +
+        '(bursts of 2).' });
     expect(ask('b').code).toBeUndefined();
     clock.advance(500);
     expect(ask('a').code).toBeUndefined();

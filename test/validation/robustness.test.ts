@@ -50,7 +50,8 @@ describe('the REST endpoint under bad requests', () => {
   });
 
   it('answers a publish to the bare jobs topic with InvalidTopic', async () => {
-    const c = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'observer-1', reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(cloud.mqttUrl,
+      { clientId: 'observer-1', reconnectPeriod: 0 });
     await c.subscribeAsync('$aws/things/t9/jobs/rejected');
     const answer = new Promise<Record<string, unknown>>((resolve) => c.on('message',
       (_t, p) => resolve(JSON.parse(p.toString()) as Record<string, unknown>)));
