@@ -52,11 +52,15 @@ export async function registerDeviceCa(client: CloudClient, ca: DevChain): Promi
     const list = await client.call<{ certificates: { certificateId: string }[] }>('GET',
       '/cacertificates', { query: { pageSize: 250 } });
     for (const c of list.certificates) {
-      const d = await client.call<{ certificateDescription: { certificatePem: string } }>('GET',
-        `/cacertificate/${c.certificateId}`);
+      const d = await client.call<{ certificateDescription: { certificatePem: string;
+        status: string } }>('GET', `/cacertificate/${c.certificateId}`);
       if (d.certificateDescription.certificatePem.trim() === ca.intermediatePem.trim()) {
-        await client.call('PUT', `/cacertificate/${c.certificateId}`,
-          { query: { newStatus: 'ACTIVE' } });
+        // A CA someone set INACTIVE stays so: switching it back on is the operator's call.
+        if (d.certificateDescription.status !== 'ACTIVE') {
+          throw new SimError('OTASIM_BAD_OPTION', `the device CA ${c.certificateId} is ` +
+            `${d.certificateDescription.status} on the cloud; activate it first (aws iot ` +
+            'update-ca-certificate --new-status ACTIVE) or use another --ca-dir');
+        }
         return c.certificateId;
       }
     }
