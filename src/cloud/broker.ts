@@ -79,7 +79,9 @@ export class EmbeddedBus implements CloudBus {
       const tlsServer = tls.createServer(opts.tls.options, aedes.handle);
       // A failed handshake (no shared version, bad certificate) harms nobody else: log it.
       tlsServer.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
-        logger().child({ component: 'broker' }).warn({ remote: socket.remoteAddress,
+        // A peer that hangs up mid-handshake is not a refusal worth a warning.
+        const level = err.code === 'ECONNRESET' ? 'debug' : 'warn';
+        logger().child({ component: 'broker' })[level]({ remote: socket.remoteAddress,
           code: err.code }, `refused: TLS handshake failed: ${err.message}`);
       });
       bus.tlsServer = tlsServer;
