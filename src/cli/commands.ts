@@ -46,14 +46,17 @@ export function registerProductCommands(y: Argv): Argv {
         .option('file-size', { type: 'number', default: DEFAULTS.demo.fileSize, describe: 'bytes' })
         .option('signing', { choices: [...SIGNING_NAMES],
           default: 'ecdsa-sha256' as SigningName })
-        .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
+        .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const,
+          describe: 'the devices\' crypto backend' })
         .option('time-scale', { type: 'number', default: DEFAULTS.demo.timeScale,
           describe: 'virtual seconds per wall second for every timer in the cloud and fleet' })
         .option('ota-update', { type: 'string', describe: 'create-ota-update input JSON file' })
         .option('mix', { type: 'string', describe: 'e.g. fail=20,reject=5,stall=5' })
         .option('report', { type: 'string', describe: 'write the run report (JSON) here' })
-        .option('seed', { type: 'number', default: 1 })
-        .option('workers', { type: 'number', default: DEFAULTS.demo.workers })
+        .option('seed', { type: 'number', default: 1,
+          describe: 'picks the --mix things and the image bytes; same seed, same run' })
+        .option('workers', { type: 'number', default: DEFAULTS.demo.workers,
+          describe: 'worker threads for the fleet' })
         .option('blocks-per-request', { type: 'number', describe: 'agent n (default 1)' })
         .option('broker-url', { type: 'string', describe: 'use an external MQTT broker' })
         .option('tls', { type: 'boolean', default: false,
@@ -75,7 +78,8 @@ export function registerProductCommands(y: Argv): Argv {
       })
     .command('cloud', 'Run the local cloud (broker, REST API, jobs, streams, signer) until stopped',
       (a) => a
-        .option('host', { type: 'string', default: DEFAULTS.host })
+        .option('host', { type: 'string', default: DEFAULTS.host,
+          describe: 'listen address (loopback by default)' })
         .option('mqtt-port', { type: 'number', default: 0, describe: '0 = any free port' })
         .option('api-port', { type: 'number', default: 0, describe: '0 = any free port' })
         .option('mqtts-port', { type: 'number',
@@ -134,27 +138,34 @@ export function registerProductCommands(y: Argv): Argv {
       })
     .command('fleet', 'Run simulated things against a cloud',
       (a) => a
-        .option('endpoint-url', { type: 'string', demandOption: true })
+        .option('endpoint-url', { type: 'string', demandOption: true,
+          describe: 'the cloud\'s REST endpoint (endpointUrl of its ready file)' })
         .option('things', { type: 'number', describe: 'number of things' })
         .option('fleet', { type: 'string', describe: 'fleet definition JSON file' })
         .option('group', { type: 'string', describe: 'register the things in this thing group' })
-        .option('prefix', { type: 'string', default: DEFAULTS.fleet.thingPrefix })
-        .option('workers', { type: 'number', default: DEFAULTS.demo.workers })
+        .option('prefix', { type: 'string', default: DEFAULTS.fleet.thingPrefix,
+          describe: 'thing names are PREFIX00001, PREFIX00002, …' })
+        .option('workers', { type: 'number', default: DEFAULTS.demo.workers,
+          describe: 'worker threads' })
         .option('shard', { type: 'string', describe: 'i/n: run the i-th of n slices (1-based)' })
-        .option('report', { type: 'string' })
-        .option('until', { choices: ['done', 'idle'] as const, default: 'done' as const })
+        .option('report', { type: 'string', describe: 'write the run report (JSON) here' })
+        .option('until', { choices: ['done', 'idle'] as const, default: 'done' as const,
+          describe: 'stop when every thing reported, or when nothing moved for --idle-seconds' })
         .option('idle-seconds', { type: 'number', default: 30 })
-        .option('mix', { type: 'string' })
-        .option('seed', { type: 'number', default: 1 })
+        .option('mix', { type: 'string', describe: 'e.g. fail=20,reject=5,stall=5' })
+        .option('seed', { type: 'number', default: 1, describe: 'picks the --mix things' })
         .option('signing', { choices: [...SIGNING_NAMES],
           default: 'ecdsa-sha256' as SigningName })
-        .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const })
+        .option('crypto', { choices: ['node', 'noble'] as const, default: 'node' as const,
+          describe: 'the devices\' crypto backend' })
         .option('protocol', { choices: ['MQTT', 'HTTP', 'both'] as const,
           default: 'both' as const })
-        .option('subscribe-replies', { type: 'boolean', default: false })
+        .option('subscribe-replies', { type: 'boolean', default: false,
+          describe: 'subscribe to reply topics (needed behind an external broker)' })
         .option('tls', { type: 'boolean', default: false,
           describe: 'a certificate per thing, mutual TLS to the cloud' })
-        .option('timeout', { type: 'number', default: 3600 })
+        .option('timeout', { type: 'number', default: 3600,
+          describe: 'wall seconds to wait at most' })
         .option('time-scale', { type: 'number', describe: 'virtual seconds per wall second; ' +
           'the cloud owns it, so this only checks that the cloud runs at this scale' }),
       async (a) => {
