@@ -30,6 +30,7 @@ export const AWS_ERROR_STATUS = {
   ValidationException: 400,
   NoSuchKey: 404,
   NoSuchBucket: 404,
+  InvalidRange: 416,
   NoSuchUpload: 404,
   InvalidPart: 400,
   // SigV4 verification failures (sigv4.ts): rest-json names, then the S3 codes.

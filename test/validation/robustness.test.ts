@@ -61,6 +61,26 @@ describe('the REST endpoint under bad requests', () => {
     await c.endAsync();
   });
 
+  it('reads a Range header the same way for HEAD and GET', async () => {
+    await client.putObject('fw', 'range.bin', Buffer.alloc(100, 1));
+    const s3 = {
+      authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/s3/aws4_request' };
+    const seen: Array<[string, string, number]> = [];
+    for (const range of ['bytes=200-', 'bytes=50-10', 'bytes=90-']) {
+      for (const method of ['GET', 'HEAD'] as const) {
+        const r = await request(`${cloud.endpointUrl}/fw/range.bin`,
+          { method, headers: { ...s3, range } });
+        seen.push([range, method, r.statusCode]);
+        await r.body.dump();
+      }
+    }
+    expect(seen).toEqual([
+      ['bytes=200-', 'GET', 416], ['bytes=200-', 'HEAD', 416],
+      ['bytes=50-10', 'GET', 200], ['bytes=50-10', 'HEAD', 200],
+      ['bytes=90-', 'GET', 206], ['bytes=90-', 'HEAD', 206],
+    ]);
+  });
+
   it('refuses a body over the cap with 413 without buffering it', async () => {
     const big = Buffer.alloc(64 * 1024 * 1024 + 1, 0x20);
     const r = await request(`${cloud.endpointUrl}/otaUpdates/huge`, { method: 'POST', body: big });

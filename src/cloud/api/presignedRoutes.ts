@@ -21,31 +21,9 @@ export function s3Error(status: number, code: string, message: string, resource:
   return { status, raw, headers: { 'Content-Type': 'application/xml' } };
 }
 
-export type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
+import { parseRange } from './s3Wire.js';
 
-/**
- * One `bytes=` range (inclusive end) against an object of `size` bytes. Anything S3 would
- * ignore (other units, several ranges, garbage) reads as "no range": the whole object.
- */
-export function parseRange(header: string | undefined, size: number): ByteRange {
-  if (!header) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return 'unsatisfiable';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-    if (m[2] !== '' && Number(m[2]) < start) return undefined;
-  }
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
-}
+export { parseRange, type ByteRange } from './s3Wire.js';
 
 function objectHeaders(v: ObjectVersion): Record<string, string> {
   return {

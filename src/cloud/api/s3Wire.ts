@@ -41,24 +41,43 @@ export function requestBody(req: Request): Buffer {
 }
 
 /** Applies a `Range: bytes=a-b` header; returns the slice and the Content-Range, if any. */
-export function applyRange(data: Buffer, range: string | undefined):
-  { data: Buffer; status: number; contentRange?: string } {
-  const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
-  if (!m || (m[1] === '' && m[2] === '')) return { data, status: 200 };
+export type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
+
+/**
+ * One `bytes=` range (inclusive end) against an object of `size` bytes. Anything S3 would
+ * ignore (other units, several ranges, garbage) reads as "no range": the whole object.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
   let start: number;
   let end: number;
   if (m[1] === '') {
-    start = Math.max(0, data.length - Number(m[2]));
-    end = data.length - 1;
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
   } else {
     start = Number(m[1]);
-    end = m[2] === '' ? data.length - 1 : Math.min(Number(m[2]), data.length - 1);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return undefined;
   }
-  if (start >= data.length || start > end) {
-    throw new ApiError('InvalidRequestException', `Range ${range} is not satisfiable`);
+  if (start >= size) return 'unsatisfiable';
+  return { start, end };
+}
+
+/** A GET or HEAD answer for the Range header: the same reading as pre-signed downloads. */
+export function applyRange(data: Buffer, range: string | undefined):
+  { data: Buffer; status: number; contentRange?: string } {
+  const r = parseRange(range, data.length);
+  if (r === undefined) return { data, status: 200 };
+  if (r === 'unsatisfiable') {
+    throw new ApiError('InvalidRange', 'The requested range is not satisfiable',
+      { actualObjectSize: data.length });
   }
-  return { data: data.subarray(start, end + 1), status: 206,
-    contentRange: `bytes ${start}-${end}/${data.length}` };
+  return { data: data.subarray(r.start, r.end + 1), status: 206,
+    contentRange: `bytes ${r.start}-${r.end}/${data.length}` };
 }
 
 interface Upload {
