@@ -174,13 +174,22 @@ export interface IssuedThingFiles {
  * server's trust anchor) and `<out>/manifest.json` (the returned object).
  */
 export async function issueThingFiles(o: IssueThingsOptions): Promise<IssuedThingFiles> {
+  const names = [...new Set(o.names)];
+  // The files must be writable before any credential exists: a live certificate whose key
+  // could not be written would be left behind.
+  try {
+    await fs.mkdir(o.outDir, { recursive: true });
+    await fs.access(o.outDir, fs.constants.W_OK);
+  } catch (e) {
+    throw new SimError('OTASIM_BAD_OPTION',
+      `--out ${o.outDir}: not a writable directory: ${(e as Error).message}`);
+  }
   const client = new CloudClient(o.endpointUrl);
   try {
     const info = await client.call<CloudInfo>('GET', '/ota-sim/info');
-    await registerThings(client, o.group, o.names);
+    await registerThings(client, o.group, names);
     const ca = await loadOrCreateChain(o.caDir, 'ecdsa');
-    const p = await provisionThingCertificates(client, o.names, { ca });
-    await fs.mkdir(o.outDir, { recursive: true });
+    const p = await provisionThingCertificates(client, names, { ca });
     const rootCaFile = path.join(o.outDir, 'root-ca.pem');
     await fs.writeFile(rootCaFile, info.tlsRootPem);
     const things = [];

@@ -114,4 +114,19 @@ describe('certificate verbs and `certs things`', () => {
     expect(c.connected).toBe(true);
     await c.endAsync();
   });
+
+  it('refuses an --out that is not a writable directory before any certificate exists',
+    async () => {
+      const dir = tmpDir();
+      const file = path.join(dir, 'plain-file');
+      fs.writeFileSync(file, 'x');
+      const r = await cli([...ep(), 'certs', 'things', '--names', 'no-out-1', '--out',
+        path.join(file, 'sub')]);
+      expect(r.code).toBe(252);
+      expect(r.err).toContain('not a writable directory');
+      const p = await client.call<{ principals: string[] }>('GET', '/things/no-out-1/principals')
+        .catch((e: Error) => ({ principals: [], error: e.message }));
+      expect(p.principals).toEqual([]);
+    });
 });
+
