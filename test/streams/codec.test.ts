@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x';
+import { dec, enc } from './referenceCbor.js';
 import { describe, expect, it } from 'vitest';
 import {
   decodeDataBlock,
@@ -12,13 +12,6 @@ import {
   type DataBlock,
 } from '../../src/protocol/streamCodec.js';
 
-const enc = new Encoder({
-  useRecords: false,
-  mapsAsObjects: true,
-  variableMapSize: true,
-  tagUint8Array: false,
-});
-const dec = new Decoder({ useRecords: false, mapsAsObjects: true });
 const h = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const json = (o: unknown) => Buffer.from(JSON.stringify(o));
 

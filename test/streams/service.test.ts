@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x';
+import { dec, enc } from './referenceCbor.js';
 import { describe, expect, it } from 'vitest';
 import {
   handleStreamRequest,
@@ -12,13 +12,6 @@ import {
   type StreamFormat,
 } from '../../src/protocol/streamCodec.js';
 
-const enc = new Encoder({
-  useRecords: false,
-  mapsAsObjects: true,
-  variableMapSize: true,
-  tagUint8Array: false,
-});
-const dec = new Decoder({ useRecords: false, mapsAsObjects: true });
 const OUT_OF_RANGE = 'The data requested is out of the range of data available.';
 
 function fileOf(size: number): Uint8Array {
