@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     fileParallelism: false,
+    // Tests provoke refusals on purpose; their warnings would bury the results.
+    env: { OTA_SIM_LOG_LEVEL: 'error' },
   },
 });
